@@ -1,0 +1,19 @@
+/**
+ * The one error base for everything outside src/in-toto/ (which carries its own,
+ * being self-contained). Every layer narrows `code` to a string-literal union so
+ * callers and tests branch on the code, never on the message.
+ */
+export class ReprogateError<C extends string = string> extends Error {
+  readonly code: C;
+
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** True for any error that carries a stable code of ours (in-toto's included). */
+export function hasCode(e: unknown): e is Error & { code: string } {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string';
+}
