@@ -10,7 +10,7 @@
  * approximated.
  */
 import { InTotoError } from './errors.js';
-import type { JsonValue } from './json.js';
+import { isJsonArray, type JsonValue } from './json.js';
 
 export function canonicalize(value: JsonValue): Buffer {
   const parts: string[] = [];
@@ -32,7 +32,7 @@ function encode(value: JsonValue, out: string[]): void {
     out.push(value === 0 ? '0' : String(value));
   } else if (typeof value === 'string') {
     out.push(encodeString(value));
-  } else if (Array.isArray(value)) {
+  } else if (isJsonArray(value)) {
     out.push('[');
     value.forEach((item, i) => {
       if (i > 0) out.push(',');

@@ -250,6 +250,11 @@ class Parser {
   }
 }
 
+/** `Array.isArray` narrows to `any[]`; this keeps the element type. */
+export function isJsonArray(v: JsonValue | undefined): v is JsonArray {
+  return Array.isArray(v);
+}
+
 /** True for a JSON object (not an array, not null). */
 export function isJsonObject(v: JsonValue | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -47,9 +47,10 @@ function oneKey(obj: JsonObject, primary: PublicKey | undefined): PublicKey {
   for (const field of Object.keys(obj)) {
     if (!KNOWN_FIELDS.has(field)) throw new InTotoError('KEY_FORMAT', `unknown field "${field}" in GPG key`);
   }
-  const method = METHODS[String(obj['method'])];
-  if (!method) throw new InTotoError('KEY_UNSUPPORTED', `unsupported GPG key method ${JSON.stringify(obj['method'])}`);
-  if (obj['type'] !== method.type) throw new InTotoError('KEY_FORMAT', `GPG key type ${JSON.stringify(obj['type'])} does not fit ${String(obj['method'])}`);
+  const methodName = obj['method'];
+  const method = typeof methodName === 'string' ? METHODS[methodName] : undefined;
+  if (!method) throw new InTotoError('KEY_UNSUPPORTED', `unsupported GPG key method ${JSON.stringify(methodName)}`);
+  if (obj['type'] !== method.type) throw new InTotoError('KEY_FORMAT', `GPG key type ${JSON.stringify(obj['type'])} does not fit ${method.scheme}`);
   const keyid = obj['keyid'];
   if (typeof keyid !== 'string' || !/^[0-9a-f]{40}$/.test(keyid)) {
     throw new InTotoError('KEY_FORMAT', 'GPG key "keyid" must be a 40-digit lowercase hex v4 fingerprint');

@@ -5,7 +5,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { InTotoError } from '../errors.js';
-import { isJsonObject, type JsonObject } from '../json.js';
+import { isJsonArray, isJsonObject, type JsonObject } from '../json.js';
 import { ed25519FromRaw } from './der.js';
 import { sslibKeyids } from './keyid.js';
 import { assertSchemeFits, keyFromPem, materialFingerprint } from './material.js';
@@ -61,7 +61,7 @@ export function sslibKey(obj: JsonObject): PublicKey {
   }
 
   const hashAlgorithms = obj['keyid_hash_algorithms'];
-  const algs = Array.isArray(hashAlgorithms) && hashAlgorithms.every((a) => typeof a === 'string') ? (hashAlgorithms as string[]) : undefined;
+  const algs = isJsonArray(hashAlgorithms) && hashAlgorithms.every((a): a is string => typeof a === 'string') ? hashAlgorithms : undefined;
   const keyids = sslibKeyids(keytype, scheme, publicValue, algs);
   if (typeof obj['keyid'] === 'string') keyids.push(obj['keyid']);
 

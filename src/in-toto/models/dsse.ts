@@ -4,7 +4,7 @@
  * decoder silently skips characters outside the alphabet; both the standard and
  * the URL-safe alphabets are accepted, as the DSSE spec requires of verifiers.
  */
-import type { JsonValue } from '../json.js';
+import { isJsonArray, type JsonValue } from '../json.js';
 import { MAX_SIGNATURES } from './metablock.js';
 import { expectFields, expectObject, expectString, fail } from './fields.js';
 import type { DocumentSignature } from './signature.js';
@@ -50,7 +50,7 @@ export function parseDsseEnvelope(v: JsonValue): DsseEnvelope {
   if (payloadType.length === 0) fail('DSSE_FORMAT', 'envelope.payloadType is empty');
   const payload = decodeBase64Strict(expectString(obj['payload'], 'envelope.payload'), 'envelope.payload');
   const list = obj['signatures'];
-  if (!Array.isArray(list) || list.length === 0) fail('DSSE_FORMAT', 'envelope.signatures must be a non-empty list');
+  if (!isJsonArray(list) || list.length === 0) fail('DSSE_FORMAT', 'envelope.signatures must be a non-empty list');
   if (list.length > MAX_SIGNATURES) fail('DSSE_FORMAT', `more than ${MAX_SIGNATURES} signatures`);
   const signatures = list.map((s, i): DocumentSignature => {
     const what = `envelope.signatures[${i}]`;

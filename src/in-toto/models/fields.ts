@@ -4,7 +4,7 @@
  * what we verify is exactly what we later act on.
  */
 import { InTotoError, type InTotoErrorCode } from '../errors.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonArray, isJsonObject, type JsonObject, type JsonValue } from '../json.js';
 
 export function fail(code: InTotoErrorCode, message: string): never {
   throw new InTotoError(code, message);
@@ -20,9 +20,9 @@ export function expectString(v: JsonValue | undefined, what: string): string {
   return v;
 }
 
-export function expectStringArray(v: JsonValue | undefined, what: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail('METADATA_FORMAT', `${what} must be a list of strings`);
-  return v as string[];
+export function expectStringArray(v: JsonValue | undefined, what: string): readonly string[] {
+  if (!isJsonArray(v) || !v.every((x): x is string => typeof x === 'string')) fail('METADATA_FORMAT', `${what} must be a list of strings`);
+  return v;
 }
 
 /** Require exactly `required` plus any of `optional`; an unknown field is an error. */

@@ -6,7 +6,7 @@
  * from a layout.
  */
 import { InTotoError } from '../errors.js';
-import { parseStrictJson, type JsonValue } from '../json.js';
+import { isJsonArray, parseStrictJson, type JsonValue } from '../json.js';
 import { keysFromJson } from '../keys/load.js';
 import type { PublicKey } from '../keys/types.js';
 import { checkSignatures } from '../attestation.js';
@@ -89,12 +89,12 @@ function parseLayoutBody(v: JsonValue): Omit<VerifiedLayout, 'signers'> {
     return name;
   };
   const rules = (x: JsonValue | undefined, what: string): ArtifactRule[] => {
-    if (!Array.isArray(x)) fail('METADATA_FORMAT', `${what} must be a list`);
+    if (!isJsonArray(x)) fail('METADATA_FORMAT', `${what} must be a list`);
     return x.map((r, i) => parseRule(expectStringArray(r, `${what}[${i}]`)));
   };
 
   const stepList = obj['steps'];
-  if (!Array.isArray(stepList)) fail('METADATA_FORMAT', 'layout.steps must be a list');
+  if (!isJsonArray(stepList)) fail('METADATA_FORMAT', 'layout.steps must be a list');
   const steps = new Map<string, LayoutStep>();
   stepList.forEach((s, i) => {
     const what = `layout.steps[${i}]`;
@@ -124,7 +124,7 @@ function parseLayoutBody(v: JsonValue): Omit<VerifiedLayout, 'signers'> {
   });
 
   const inspectList = obj['inspect'];
-  if (!Array.isArray(inspectList)) fail('METADATA_FORMAT', 'layout.inspect must be a list');
+  if (!isJsonArray(inspectList)) fail('METADATA_FORMAT', 'layout.inspect must be a list');
   const inspections = inspectList.map((x, i) => {
     const what = `layout.inspect[${i}]`;
     const insp = expectObject(x, what);

@@ -4,7 +4,7 @@
  * `{keyid, sig}` (hex) or GPG `{keyid, other_headers, signature}`.
  */
 import { canonicalize } from '../canonical.js';
-import type { JsonObject, JsonValue } from '../json.js';
+import { isJsonArray, type JsonObject, type JsonValue } from '../json.js';
 import { expectFields, expectObject, expectString, fail } from './fields.js';
 import type { DocumentSignature } from './signature.js';
 
@@ -25,7 +25,7 @@ export function parseMetablock(v: JsonValue): Metablock {
   expectFields(obj, 'metadata', ['signed', 'signatures']);
   const signed = expectObject(obj['signed'], 'signed');
   const list = obj['signatures'];
-  if (!Array.isArray(list)) fail('METADATA_FORMAT', 'signatures must be a list');
+  if (!isJsonArray(list)) fail('METADATA_FORMAT', 'signatures must be a list');
   if (list.length > MAX_SIGNATURES) fail('METADATA_FORMAT', `more than ${MAX_SIGNATURES} signatures`);
   return { signed, signedBytes: canonicalize(signed), signatures: list.map(parseMetablockSignature) };
 }

@@ -4,7 +4,7 @@
  * are accepted; any other type is refused rather than ignored, so a document we do
  * not understand can never be counted as agreement.
  */
-import type { JsonValue } from '../json.js';
+import { isJsonArray, type JsonValue } from '../json.js';
 import { expectDigestSet, expectObject, expectString, fail, type DigestSet } from './fields.js';
 
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -33,7 +33,7 @@ export function parseStatement(v: JsonValue): Statement {
     fail('STATEMENT_PREDICATE_TYPE', `unsupported predicate type ${JSON.stringify(predicateType)}`);
   }
   const subject = obj['subject'];
-  if (!Array.isArray(subject) || subject.length === 0) fail('METADATA_FORMAT', 'statement.subject must be a non-empty list');
+  if (!isJsonArray(subject) || subject.length === 0) fail('METADATA_FORMAT', 'statement.subject must be a non-empty list');
   // Unknown fields are ignored, as the attestation spec requires of consumers.
   const subjects = subject.map((s, i) => {
     const d = expectObject(s, `statement.subject[${i}]`);
