@@ -18,6 +18,7 @@ export type InTotoErrorCode =
   | 'KEY_OPENPGP'
   | 'KEY_EXPIRED'
   | 'KEY_REVOKED'
+  | 'KEY_UNBOUND'
   // metadata shape
   | 'METADATA_FORMAT'
   | 'METADATA_TYPE'

@@ -74,6 +74,8 @@ async function problemOf(check: () => Promise<unknown>): Promise<Unusable | unde
     const reason = (e as Error).message;
     if (/revoked/i.test(reason)) return { code: 'KEY_REVOKED', reason };
     if (/expired/i.test(reason)) return { code: 'KEY_EXPIRED', reason };
+    // A subkey whose binding (or embedded back-signature) does not verify is not part of this certificate.
+    if (/binding|embedded/i.test(reason)) return { code: 'KEY_UNBOUND', reason };
     return { code: 'KEY_OPENPGP', reason };
   }
 }

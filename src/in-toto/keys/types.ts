@@ -49,7 +49,7 @@ export interface PublicKey {
    * OpenPGP key, or a subkey without a valid binding. A signature that verifies
    * under such a key makes a document invalid, never counted.
    */
-  readonly unusable?: { readonly code: 'KEY_EXPIRED' | 'KEY_REVOKED' | 'KEY_OPENPGP'; readonly reason: string };
+  readonly unusable?: { readonly code: 'KEY_EXPIRED' | 'KEY_REVOKED' | 'KEY_UNBOUND' | 'KEY_OPENPGP'; readonly reason: string };
   /** The node:crypto key the maths runs on. */
   readonly key: KeyObject;
 }
