@@ -27,9 +27,10 @@ export function bindPolicy(
   doc: PolicyDocument,
   keysByFile: ReadonlyMap<string, readonly PublicKey[]>,
   trustRoot?: VerifiedLayout,
+  options: { allowMissingKeys?: boolean } = {},
 ): Policy {
   const pinned = doc.rebuilders.flatMap((rebuilder) =>
-    rebuilder.keys.flatMap((reference) => keysIn(doc, reference, keysByFile).map((key) => ({ key, rebuilder, reference }))),
+    rebuilder.keys.flatMap((reference) => keysIn(doc, reference, keysByFile, options.allowMissingKeys === true).map((key) => ({ key, rebuilder, reference }))),
   );
   assertOneOperatorPerKey(doc, pinned);
 
@@ -52,12 +53,13 @@ export function bindPolicy(
     rebuilders,
     rules: doc.rules,
     trustRoot: root,
+    warnings: [],
   };
 }
 
-function keysIn(doc: PolicyDocument, reference: FileReference, keysByFile: ReadonlyMap<string, readonly PublicKey[]>): readonly PublicKey[] {
+function keysIn(doc: PolicyDocument, reference: FileReference, keysByFile: ReadonlyMap<string, readonly PublicKey[]>, allowMissing: boolean): readonly PublicKey[] {
   const keys = keysByFile.get(reference.file);
-  const problem = keys === undefined ? 'was not loaded' : keys.length === 0 ? 'holds no public key' : undefined;
+  const problem = keys === undefined ? 'was not loaded' : keys.length === 0 && !(allowMissing && doc.mode === 'audit') ? 'holds no public key' : undefined;
   if (problem !== undefined) {
     throw new PolicyError('POLICY_KEY_FILE', { file: doc.file, line: reference.line, path: reference.path }, `key file ${reference.file} ${problem}`);
   }

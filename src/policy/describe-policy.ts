@@ -21,7 +21,8 @@ const CONFLICT_MEANING = {
 } as const;
 
 export function describePolicy(policy: Policy, now: Date): string {
-  return [...describeSettings(policy, now), '', ...describeRebuilders(policy.rebuilders), '', ...describeRules(policy, now)].join('\n') + '\n';
+  const warnings = policy.warnings.length === 0 ? [] : ['', 'Warnings:', ...policy.warnings.map((w) => `  ${w}`)];
+  return [...describeSettings(policy, now), '', ...describeRebuilders(policy.rebuilders), '', ...describeRules(policy, now), ...warnings].join('\n') + '\n';
 }
 
 function describeSettings(policy: Policy, now: Date): string[] {

@@ -31,9 +31,22 @@ export async function loadPolicy(file: string, deps: PolicyLoaderDeps): Promise<
   const doc = parsePolicy(decodeUtf8(bytes, file), file);
 
   const keysByFile = new Map<string, readonly PublicKey[]>();
+  const layoutKeyFiles = new Set((doc.trustRoot?.keys ?? []).map((k) => k.file));
+  const warnings: string[] = [];
   for (const reference of keyReferences(doc)) {
     if (keysByFile.has(reference.file)) continue;
-    const data = await readFile(deps, reference.file, 'POLICY_KEY_FILE', locationOf(doc, reference), 'key file');
+    let data: Uint8Array;
+    try {
+      data = await readFile(deps, reference.file, 'POLICY_KEY_FILE', locationOf(doc, reference), 'key file');
+    } catch (e) {
+      // Audit mode refuses nothing, so a rebuilder whose key is not pinned yet must not
+      // turn the whole policy into a refusal: it simply cannot agree until it is pinned.
+      // This is what lets the package ship an audit policy without keys.
+      if (doc.mode !== 'audit' || layoutKeyFiles.has(reference.file)) throw e;
+      warnings.push(`${(e as Error).message}; audit mode goes on without it (pin it with 'reprogate policy add-rebuilder')`);
+      keysByFile.set(reference.file, []);
+      continue;
+    }
     keysByFile.set(reference.file, await referencedCall(doc, reference, 'POLICY_KEY_FILE', 'key file', () => loadPublicKeys(data, deps.now)));
   }
 
@@ -44,7 +57,7 @@ export async function loadPolicy(file: string, deps: PolicyLoaderDeps): Promise<
     const data = await readFile(deps, reference.file, 'POLICY_TRUST_ROOT', locationOf(doc, reference), 'trust-root layout');
     layout = await referencedCall(doc, reference, 'POLICY_TRUST_ROOT', 'trust-root layout', () => verifyLayout(data, layoutKeys, deps.now));
   }
-  return bindPolicy(doc, keysByFile, layout);
+  return { ...bindPolicy(doc, keysByFile, layout, { allowMissingKeys: warnings.length > 0 }), warnings };
 }
 
 /** Every key file the policy names, in the order they are written. */

@@ -37,4 +37,6 @@ export interface Policy {
   /** In file order; the first that matches a package wins. */
   readonly rules: readonly Rule[];
   readonly trustRoot: TrustRoot | undefined;
+  /** Problems tolerated because nothing is refused in audit mode (key files not pinned yet). */
+  readonly warnings: readonly string[];
 }

@@ -99,6 +99,16 @@ describe('loadPolicy', () => {
     expect((error.cause as { code?: string }).code).toBe('ENOENT');
   });
 
+  it('in audit mode goes on without a key file that is not pinned yet, and says so', async () => {
+    const audit = ['version: 1', 'mode: audit', 'threshold: 1', 'rebuilders:', rebuilder('ed', 'keys/ed25519.pub'), rebuilder('gone', 'keys/not-pinned.pem')].join('\n');
+    const policy = await loadPolicy(POLICY, deps(audit));
+    expect(policy.rebuilders.find((r) => r.name === 'gone')!.keys).toEqual([]);
+    expect(policy.warnings).toHaveLength(1);
+    expect(policy.warnings[0]).toContain(path.join(VECTORS, 'keys/not-pinned.pem'));
+    // Enforce mode refuses the same policy.
+    await policyRejection(loadPolicy(POLICY, deps(audit.replace('mode: audit', 'mode: enforce'))), 'POLICY_KEY_FILE');
+  });
+
   it('refuses a key file that holds no usable key, keeping the in-toto error as the cause', async () => {
     const garbage = path.join(VECTORS, 'keys/garbage.pub');
     const text = [...THREE.slice(0, 3), rebuilder('g', 'keys/garbage.pub'), ''].join('\n').replace('threshold: 2', 'threshold: 1');

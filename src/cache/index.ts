@@ -1,0 +1,9 @@
+export {
+  openCache,
+  CacheError,
+  type AttestationCache,
+  type CacheErrorCode,
+  type CacheLookup,
+  type CacheOptions,
+  type PutContext,
+} from './cache.js';
