@@ -1,0 +1,66 @@
+/**
+ * The digests apt and in-toto use for a .deb (SHA-256, SHA-512, MD5) and its size,
+ * computed in one pass through a single reused buffer, so memory stays flat however
+ * large the package. Also a comparison of hex digests that accepts either case and
+ * never treats a malformed digest as a match.
+ *
+ * It does not decide what a digest means: binding a digest to a package is verify/'s
+ * job.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { ioError, openRegularFile } from './source.js';
+
+export interface FileDigests {
+  /** Lowercase hex. */
+  sha256: string;
+  sha512: string;
+  md5: string;
+  /** Bytes hashed. */
+  size: number;
+}
+
+const READ_BUFFER_SIZE = 1024 * 1024;
+
+export async function hashFile(path: string): Promise<FileDigests> {
+  const { handle } = await openRegularFile(path);
+  const sha256 = createHash('sha256');
+  const sha512 = createHash('sha512');
+  const md5 = createHash('md5');
+  const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  let size = 0;
+  try {
+    for (;;) {
+      let bytesRead: number;
+      try {
+        // position null: read on from the current offset, so the file is read once
+        // front to back and the digests cover exactly the bytes counted in `size`.
+        ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
+      } catch (e) {
+        throw ioError(path, 'read', e);
+      }
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      sha256.update(chunk);
+      sha512.update(chunk);
+      md5.update(chunk);
+      size += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return { sha256: sha256.digest('hex'), sha512: sha512.digest('hex'), md5: md5.digest('hex'), size };
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/**
+ * True when two hex digests are the same value (case-insensitive). A value that is
+ * empty, not hex, or of another length never matches: a truncated or blank digest
+ * from an attestation must not compare equal to anything.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  if (a.length === 0 || a.length !== b.length || a.length % 2 !== 0) return false;
+  if (!HEX.test(a) || !HEX.test(b)) return false;
+  // Constant time is not needed for public digests, but costs nothing here.
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
+}
