@@ -7,7 +7,9 @@
 // openpgp.js is imported lazily in the source; esbuild keeps that lazy (its
 // module body is only evaluated when an OpenPGP key is read).
 import { build } from 'esbuild';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 
 const entryPoints = {
   reprogate: 'src/bin/reprogate.ts',
@@ -24,9 +26,14 @@ await build({
   platform: 'node',
   target: 'node18',
   format: 'cjs',
-  banner: { js: '#!/usr/bin/env node' },
+  // ESM dependencies (openpgp.js's Node build) read import.meta.url, which CommonJS lacks.
+  banner: { js: "#!/usr/bin/env node\nconst __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: { __REPROGATE_VERSION__: JSON.stringify(version), 'import.meta.url': '__import_meta_url' },
   legalComments: 'linked',
   sourcemap: false,
+  // Smaller files parse faster at every apt start; identifiers are kept for readable stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
 for (const name of Object.keys(entryPoints)) await chmod(`dist/${name}.js`, 0o755);

@@ -1,0 +1,10 @@
+/**
+ * stderr reaches the user's terminal through apt, so Node's own warnings (such as
+ * the Ed25519 ExperimentalWarning openpgp.js triggers on Node 18) must not reach
+ * it unless `Debug::Reprogate` asks for detail. Imported first by every entry point.
+ */
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (process.env['REPROGATE_DEBUG'] === '1') process.stderr.write(`reprogate: node warning: ${w.name}: ${w.message}\n`);
+});
+export {};

@@ -1,0 +1,44 @@
+/**
+ * `reprogate verify [--policy FILE] [--json] [--attestations DIR] [--offline] DEB...`:
+ * the batch gate for image builds. Exit 0 when every .deb is let through, 1 when
+ * any is refused, 2 when the policy is unusable.
+ */
+import { resolve } from 'node:path';
+import { checkDeb } from '../runtime/check-deb.js';
+import { appendDecision } from '../runtime/decision-log.js';
+import { letThrough, oneLine, type Verdict } from '../verify/index.js';
+import { EXIT } from './errors.js';
+import type { CliIo } from './io.js';
+import { mapBounded, openSession, type SessionOptions } from './session.js';
+
+export interface VerifyOptions extends SessionOptions {
+  readonly json?: boolean;
+}
+
+/** Files are hashed and looked up a few at a time: enough to hide latency, not enough to swamp a rebuilder. */
+const PARALLEL_DEBS = 4;
+
+export async function verifyCommand(debs: readonly string[], options: VerifyOptions, io: CliIo): Promise<number> {
+  const runtime = await openSession(options, io);
+  try {
+    if (runtime.policy instanceof Error) {
+      io.stderr(`reprogate: ${runtime.policy.message}\n`);
+      return EXIT.usage;
+    }
+    const verdicts = await mapBounded(debs, PARALLEL_DEBS, async (deb): Promise<Verdict> => {
+      const { verdict } = await checkDeb({ path: resolve(deb), origin: undefined }, runtime.context);
+      // The log is best effort here: a user without write access to it still gets the answer.
+      await appendDecision(runtime.settings.logFile, verdict).catch(() => undefined);
+      return verdict;
+    });
+    const passed = verdicts.every(letThrough);
+    if (options.json) {
+      io.stdout(JSON.stringify({ accepted: passed, files: debs.map((d, i) => ({ file: d, verdict: verdicts[i] })) }, null, 2) + '\n');
+    } else {
+      for (const v of verdicts) (letThrough(v) ? io.stdout : io.stderr)(oneLine(v) + '\n');
+    }
+    return passed ? EXIT.ok : EXIT.finding;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The `DPkg::Pre-Install-Pkgs` (version 3) hook: the second gate, for every .deb
+ * dpkg is about to unpack, including those that never went through the method
+ * (a cached .deb, `apt install ./x.deb`, a `file:` repository). A non-zero exit
+ * aborts the install before dpkg runs anything from the package.
+ *
+ * A .deb the method already decided costs one hash and a cache read: its
+ * documents are verified again from the cache, with the origin the method
+ * recorded. A .deb never seen (a local file) has no origin: origin rules do not
+ * match it.
+ */
+import { checkDeb } from '../runtime/check-deb.js';
+import { appendDecision } from '../runtime/decision-log.js';
+import { openRuntime } from '../runtime/runtime.js';
+import { letThrough, oneLine } from '../verify/index.js';
+import { parseHookInput, type InstallAction } from './input.js';
+import { mapBounded } from '../cli/session.js';
+import { recordedOrigin } from '../runtime/recorded-origin.js';
+
+export interface HookIo {
+  readonly readInput: () => Promise<Uint8Array>;
+  readonly stderr: (text: string) => void;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+}
+
+export async function runHook(io: HookIo): Promise<number> {
+  let input;
+  try {
+    input = parseHookInput(await io.readInput());
+  } catch (e) {
+    io.stderr(`reprogate: cannot read apt's hook input, refusing the install: ${(e as Error).message}\n`);
+    return 1;
+  }
+  if (input.config.getBool('Debug::Reprogate', false)) process.env['REPROGATE_DEBUG'] = '1';
+  const runtime = await openRuntime({
+    config: input.config,
+    env: io.env,
+    now: io.now,
+    // Whatever the method fetched is reused however old: the install follows the download.
+    cacheMaxAgeMs: Number.POSITIVE_INFINITY,
+    onWarning: (m) => io.stderr(`reprogate: warning: ${m}\n`),
+  });
+  try {
+    const installs = input.actions.filter((a): a is InstallAction => a.kind === 'install');
+    const verdicts = await mapBounded(installs, 4, async (action) => {
+      const { verdict } = await checkDeb(
+        {
+          path: action.path,
+          origin: undefined,
+          originFor: (sha256) => recordedOrigin(runtime, sha256, io.now()),
+          expected: { name: action.name, version: action.newVersion, architecture: action.newArch ?? '' },
+        },
+        runtime.context,
+      );
+      await appendDecision(runtime.settings.logFile, verdict).catch((e: unknown) => io.stderr(`reprogate: warning: cannot write the decision log: ${(e as Error).message}\n`));
+      return verdict;
+    });
+    for (const v of verdicts) {
+      if (!letThrough(v) || !v.accepted || v.code === 'ACCEPTED_EXEMPT') io.stderr(oneLine(v) + '\n');
+    }
+    return verdicts.every(letThrough) ? 0 : 1;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The verifying gate the relay calls: lookups start when the `600` arrives, the
+ * downloaded file is checked when apt's http method reports it done, every
+ * decision is logged, and the Verdict becomes apt's answer — `201` with the
+ * hashes we computed (plus a `104 Warning` for an exempt or audit-mode pass), or
+ * `400` with the one-line reason.
+ */
+import type { AptConfig, GateResult, RelayGate, RelayLog } from '../apt/index.js';
+import { selectRule } from '../policy/index.js';
+import type { PackageQuery } from '../rebuilders/index.js';
+import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
+import { appendDecision } from '../runtime/decision-log.js';
+import { collectEvidence } from '../runtime/evidence.js';
+import { dropPrivileges } from '../runtime/privileges.js';
+import { DEFAULT_CACHE_MAX_AGE_MS, openRuntime, type Runtime } from '../runtime/runtime.js';
+import { letThrough, oneLine, type Evidence, type Verdict } from '../verify/index.js';
+import { hintsFrom, type AcquireHints } from './hints.js';
+
+export interface GateDeps {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+}
+
+export async function createVerifyingGate(config: AptConfig, log: RelayLog, deps: GateDeps): Promise<RelayGate> {
+  // The warning filter installed at start-up reads this: Node warnings only under Debug::Reprogate.
+  if (config.getBool('Debug::Reprogate', false)) process.env['REPROGATE_DEBUG'] = '1';
+  const sandbox = dropPrivileges(config.get('APT::Sandbox::User') ?? '_apt');
+  log.debug(`sandbox: ${sandbox.reason}`);
+  const runtime = await openRuntime({
+    config,
+    env: deps.env,
+    now: deps.now,
+    cacheMaxAgeMs: DEFAULT_CACHE_MAX_AGE_MS,
+    onWarning: (m) => log.error(`reprogate: ${m}`),
+  });
+  if (runtime.policy instanceof Error) log.error(`reprogate: every package will be refused: ${runtime.policy.message}`);
+  else for (const w of runtime.policy.warnings) log.debug(`policy: ${w}`);
+
+  const early = new Map<string, { query: PackageQuery; evidence: Promise<Map<string, Evidence>> }>();
+
+  return {
+    onAcquire(item) {
+      const started = prefetch(runtime, hintsFrom(item), deps.now());
+      if (started) {
+        early.set(item.uri, started);
+        log.debug(`lookups started for ${started.query.name} ${started.query.version}`);
+      }
+    },
+    async gate(item, filename, signal) {
+      const hints = hintsFrom(item);
+      const prefetched = early.get(item.uri);
+      early.delete(item.uri);
+      const request: CheckRequest = {
+        path: filename,
+        origin: hints.origin,
+        expectedSha256: hints.sha256,
+        expected: hints.name !== undefined && hints.version !== undefined && hints.architecture !== undefined
+          ? { name: hints.name, version: hints.version, architecture: hints.architecture }
+          : undefined,
+        prefetched,
+      };
+      const result = await checkDeb(request, { ...runtime.context, signal });
+      const { verdict, digests } = result;
+      await appendDecision(runtime.settings.logFile, verdict).catch((e: unknown) => log.error(`reprogate: cannot write the decision log: ${(e as Error).message}`));
+      log.debug(`${verdict.code} ${verdict.package.name} ${verdict.package.version}`);
+      return answer(verdict, digests);
+    },
+  } satisfies RelayGate;
+}
+
+function prefetch(runtime: Runtime, hints: AcquireHints, now: Date): { query: PackageQuery; evidence: Promise<Map<string, Evidence>> } | undefined {
+  const policy = runtime.policy;
+  if (policy instanceof Error || hints.name === undefined || hints.version === undefined || hints.architecture === undefined || hints.sha256 === undefined) {
+    return undefined;
+  }
+  const query: PackageQuery = {
+    name: hints.name,
+    version: hints.version,
+    architecture: hints.architecture,
+    // The source is unknown until the control fields are read; the binary's name is the first guess.
+    source: { name: hints.name, version: hints.version },
+    sha256: hints.sha256,
+  };
+  const rule = selectRule(policy, { name: hints.name, origin: hints.origin });
+  const evidence = collectEvidence(query, rule.rebuilders, runtime.context.sources, { now, origin: hints.origin });
+  // Never an unhandled rejection: if it fails, the gate collects again.
+  evidence.catch(() => undefined);
+  return { query, evidence };
+}
+
+function answer(verdict: Verdict, digests: { sha256: string; sha512: string; md5: string; size: number } | undefined): GateResult {
+  if (letThrough(verdict) && digests) {
+    const warn = !verdict.accepted || verdict.code === 'ACCEPTED_EXEMPT';
+    return { accept: true, hashes: digests, ...(warn ? { warning: oneLine(verdict) } : {}) };
+  }
+  return { accept: false, message: oneLine(verdict), failReason: `Reprogate${pascal(verdict.code)}` };
+}
+
+/** `REFUSED_BELOW_THRESHOLD` → `RefusedBelowThreshold`, the style of apt's own FailReasons. */
+function pascal(code: string): string {
+  return code.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _s: string, c: string) => c.toUpperCase());
+}
