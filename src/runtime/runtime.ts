@@ -5,7 +5,7 @@
  * the method and the hook each open one Runtime and close it when done.
  */
 import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { access, mkdir, readFile, stat } from 'node:fs/promises';
 import { openCache, type AttestationCache } from '../cache/index.js';
 import { createHttpClient, type HttpClient } from '../net/client.js';
 import type { AptConfigView, Environment } from '../net/proxy.js';
@@ -89,6 +89,9 @@ async function caOption(config: AptConfigView): Promise<{ ca?: string }> {
  * When root writes, new entries go to the folder's owner, so `_apt` can replace them.
  */
 async function usableCache(dir: string, writes: boolean): Promise<AttestationCache | undefined> {
+  // The method (as `_apt`) may create its own cache folder; root never does, or `_apt`
+  // could not write into it afterwards (the package creates it with the right owner).
+  if (writes && process.getuid?.() !== 0) await mkdir(dir, { recursive: true, mode: 0o755 }).catch(() => undefined);
   try {
     await access(dir, writes ? constants.R_OK | constants.W_OK : constants.R_OK);
     const info = await stat(dir);
