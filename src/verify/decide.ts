@@ -9,6 +9,7 @@
  * is a classic way to count one voice twice.
  */
 import { findSubjectsWithDigest, parseAttestation, verifyAttestation, InTotoError, type ParsedAttestation, type PublicKey } from '../in-toto/index.js';
+import { versionWithoutEpoch } from '../deb/fields.js';
 import { isExemptionActive, selectRule, type Policy, type Rebuilder } from '../policy/index.js';
 import type { PackageFacts, RebuilderOutcome, Verdict, VerdictCode } from './verdict.js';
 
@@ -55,10 +56,12 @@ export function decide(pkg: PackageFacts, evidence: ReadonlyMap<string, Evidence
   };
 }
 
-/** The file name pool files and link products use: no epoch. */
+/**
+ * The file name pool files and link products use: no epoch. Only the conflict
+ * check uses it; names never make a vote.
+ */
 export function debFileName(pkg: Pick<PackageFacts, 'name' | 'version' | 'architecture'>): string {
-  const version = pkg.version.replace(/^\d+:/, '');
-  return `${pkg.name}_${version}_${pkg.architecture}.deb`;
+  return `${pkg.name}_${versionWithoutEpoch(pkg.version)}_${pkg.architecture}.deb`;
 }
 
 function judgeRebuilder(rebuilder: Rebuilder, ev: Evidence | undefined, pkg: PackageFacts, now: Date): RebuilderOutcome {

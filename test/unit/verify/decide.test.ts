@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decide, debFileName, oneLine, explain, type Evidence, type PackageFacts } from '../../../src/verify/index.js';
 import { linkBody, makeSigner, rebuilderdAttestation, signMetablock } from '../../support/intoto-sign.js';
@@ -159,5 +160,32 @@ describe('decide', () => {
     const policy = await policyFrom(policyYaml('', 'threshold: 1'), KEYS, NOW);
     const v = decide(pkg(), new Map([['notset', found(Buffer.from('{"signed":1,"signed":2}'))]]), policy, NOW);
     expect(v.rebuilders.find((o) => o.rebuilder === 'notset')).toMatchObject({ status: 'invalid', code: 'JSON_DUPLICATE_KEY' });
+  });
+
+  it('counts a primary key and its signing subkey once (real gpg certificate and in-toto-run link)', async () => {
+    const fixture = (rel: string) => readFileSync(new URL(`../../vectors/in-toto-run/${rel}`, import.meta.url));
+    const policy = await policyFrom(
+      'version: 1\nthreshold: 2\nrebuilders:\n' +
+        '  - { name: a, operator: gpg-owner, type: sources, url: "https://a.example/", keys: [keys/cert.asc] }\n' +
+        '  - { name: b, operator: gpg-owner, type: sources, url: "https://b.example/", keys: [keys/cert.asc] }\n' +
+        '  - { name: c, type: sources, url: "https://c.example/", keys: [keys/other.pem] }\n',
+      { 'keys/cert.asc': fixture('keys/gpg-rsa-subkey.asc'), 'keys/other.pem': third.publicPem },
+      NOW,
+    );
+    const link = fixture('links/gpg-rsa-subkey.link');
+    const sha = JSON.parse(link.toString()).signed.products['foo_1.0-1_amd64.deb'].sha256 as string;
+    const p = pkg({ sha256: sha });
+    const v = decide(p, new Map([['a', found(link)], ['b', found(link)]]), policy, NOW);
+    expect(v.rebuilders.filter((o) => o.status === 'agrees')).toHaveLength(2);
+    expect(v.agreeingOperators).toEqual(['gpg-owner']);
+    expect(v.code).toBe('REFUSED_BELOW_THRESHOLD');
+    // The same certificate under a second operator is refused when the policy loads.
+    await expect(
+      policyFrom(
+        'version: 1\nthreshold: 1\nrebuilders:\n  - { name: a, type: sources, url: "https://a.example/", keys: [keys/cert.asc] }\n  - { name: b, type: sources, url: "https://b.example/", keys: [keys/cert.asc] }\n',
+        { 'keys/cert.asc': fixture('keys/gpg-rsa-subkey.asc') },
+        NOW,
+      ),
+    ).rejects.toMatchObject({ code: 'POLICY_KEY_OPERATORS' });
   });
 });
