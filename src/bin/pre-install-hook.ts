@@ -5,11 +5,18 @@
  */
 import './quiet.js';
 import { createReadStream } from 'node:fs';
+import { DEFAULT_HOOK_INPUT_LIMITS } from '../hook/input.js';
 import { runHook } from '../hook/main.js';
 
+/** Reads until EOF, or one byte past the parser's limit (which it then refuses). */
 async function readAll(fd: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const chunk of createReadStream('', { fd, autoClose: false })) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of createReadStream('', { fd, autoClose: false })) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > DEFAULT_HOOK_INPUT_LIMITS.maxBytes) break;
+  }
   return Buffer.concat(chunks);
 }
 
