@@ -155,6 +155,24 @@ describe('reprogate CLI against loopback rebuilders', () => {
     expect(missing.code).toBe(2);
   });
 
+  it.each([
+    ['qubes-template.yaml', 'rebuilders[0].keys[0]', 'keys/debian-all.pem'],
+    ['debian-rebuilderd.yaml', 'rebuilders[0].keys[0]', 'keys/debian-all.pem'],
+    ['legacy-intoto-layout.yaml', 'trust-root.keys[0]', 'keys/layout-owner.pub'],
+  ])('policy check of the shipped example %s says exactly which file the admin must supply', async (example, field, file) => {
+    const path = join(ROOT, 'policy-examples', example);
+    const r = await reprogate(['policy', 'check', path], env());
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`^reprogate: ${path}:\\d+: ${field.replace(/[[\]]/g, '\\$&')}: cannot read key file ${join(ROOT, 'policy-examples', file)} \\(ENOENT`));
+  });
+
+  it('policy check of the audit-only example loads without keys and warns about each', async () => {
+    const r = await reprogate(['policy', 'check', join(ROOT, 'policy-examples/audit-only.yaml')], env());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Warnings:');
+    expect(r.stdout).toContain(join(ROOT, 'policy-examples/keys/evolix.pem'));
+  });
+
   it('exits 2 on usage errors', async () => {
     expect((await reprogate(['verify'], env())).code).toBe(2);
     expect((await reprogate(['frobnicate'], env())).code).toBe(2);
