@@ -5,11 +5,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { hasCode } from '../errors.js';
+import { addRebuilderCommand } from './add-rebuilder.js';
+import { disableCommand, enableCommand } from './enable.js';
 import { EXIT } from './errors.js';
 import { explainCommand } from './explain.js';
 import { fetchCommand } from './fetch.js';
 import type { CliIo } from './io.js';
 import { policyCheckCommand } from './policy-check.js';
+import { statusCommand } from './status.js';
 import { verifyCommand } from './verify.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -60,6 +63,35 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       exitCode = await fetchCommand(debs, opts, io);
     });
 
+  program
+    .command('status')
+    .description('how many independent rebuilders attest each installed package; exit 1 if the policy would not accept one')
+    .option('--json', 'print a JSON report')
+    .option('--offline', 'use cached attestations only, never the network')
+    .option('--policy <file>', 'policy file')
+    .addOption(aptOption)
+    .action(async (opts: { json?: boolean; offline?: boolean; policy?: string; option?: string[] }) => {
+      exitCode = await statusCommand(opts, io);
+    });
+
+  program
+    .command('enable')
+    .description("switch apt's sources to reprogate+http(s), keeping a backup of each file changed")
+    .option('--dry-run', 'show what would change, write nothing')
+    .addOption(aptOption)
+    .action(async (opts: { dryRun?: boolean; option?: string[] }) => {
+      exitCode = await enableCommand(opts, io);
+    });
+
+  program
+    .command('disable')
+    .description("switch apt's sources back from reprogate+http(s) to http(s)")
+    .option('--dry-run', 'show what would change, write nothing')
+    .addOption(aptOption)
+    .action(async (opts: { dryRun?: boolean; option?: string[] }) => {
+      exitCode = await disableCommand(opts, io);
+    });
+
   const policy = program.command('policy').description('inspect and edit the policy');
   policy
     .command('check')
@@ -68,6 +100,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(aptOption)
     .action(async (file: string | undefined, opts: { option?: string[] }) => {
       exitCode = await policyCheckCommand(file, opts, io);
+    });
+  policy
+    .command('add-rebuilder')
+    .description("fetch a rebuilderd instance's published key, show its fingerprint, and pin it in the policy on confirmation")
+    .argument('<name>', 'rebuilder name (lower-case letters, digits, ".", "_", "-"); the key goes to keys/NAME.pem next to the policy')
+    .argument('<url>', "the instance's base URL, like https://<rebuilder>/amd64/")
+    .option('--operator <operator>', 'who runs it: rebuilders of one operator count once (default: the name)')
+    .addOption(new Option('--type <type>', 'rebuilder type').choices(['rebuilderd']).default('rebuilderd'))
+    .option('--yes', 'pin without asking (check the fingerprint out of band first)')
+    .option('--policy <file>', 'policy file (default: Reprogate::Policy, /etc/reprogate/policy.yaml)')
+    .addOption(aptOption)
+    .action(async (name: string, url: string, opts: { operator?: string; type?: string; yes?: boolean; policy?: string; option?: string[] }) => {
+      exitCode = await addRebuilderCommand(name, url, opts, io);
     });
 
   try {

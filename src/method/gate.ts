@@ -82,7 +82,7 @@ function prefetch(runtime: Runtime, hints: AcquireHints, now: Date): { query: Pa
     sha256: hints.sha256,
   };
   const rule = selectRule(policy, { name: hints.name, origin: hints.origin });
-  const evidence = collectEvidence(query, rule.rebuilders, runtime.context.sources, { now, origin: hints.origin });
+  const evidence = collectEvidence(query, rule.rebuilders, runtime.context.sources, { now, origin: hints.origin, provisional: true });
   // Never an unhandled rejection: if it fails, the gate collects again.
   evidence.catch(() => undefined);
   return { query, evidence };

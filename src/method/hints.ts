@@ -3,7 +3,7 @@
  * arrived: name, version (with epoch) and architecture from the file name apt
  * chose (`name_1%3a2.0-1_amd64.deb` in `partial/`, epoch quoted as apt quotes
  * it; pool names carry no epoch), the sha256 from the signed index, and the
- * repository host. Hints start lookups early; the .deb's own control fields have
+ * repository host (`Target-Site`, falling back to the URI). Hints start lookups early; the .deb's own control fields have
  * the last word. PURE.
  */
 import { posix } from 'node:path';
@@ -21,7 +21,10 @@ export interface AcquireHints {
 
 export function hintsFrom(item: AcquireItem): AcquireHints {
   const sha256 = item.expected.sha256?.toLowerCase();
-  const origin = originOf(item.uri);
+  // The repository's site as sources.list names it: after a redirect the URI names
+  // the mirror or CDN that answered, and origin rules are about the repository.
+  const site = item.fields.find(([name]) => name.toLowerCase() === 'target-site')?.[1];
+  const origin = originOf(site ?? item.uri);
   const parts = tryParse(posix.basename(item.filename)) ?? tryParse(decodeURIComponentSafe(posix.basename(uriPath(item.uri))));
   return {
     ...(parts ? { name: parts.name, version: parts.version, architecture: parts.architecture } : {}),

@@ -11,7 +11,7 @@ import { hasCode } from '../errors.js';
 import { selectRule, type Policy } from '../policy/index.js';
 import type { PackageQuery } from '../rebuilders/index.js';
 import { decide, refusalVerdict, type Evidence, type PackageFacts, type Verdict } from '../verify/index.js';
-import { collectEvidence, type EvidenceSources } from './evidence.js';
+import { collectEvidence, rememberMissing, type EvidenceSources } from './evidence.js';
 
 export interface CheckContext {
   /** The loaded policy, or why it could not be loaded (then everything is refused). */
@@ -93,13 +93,16 @@ export async function checkDeb(req: CheckRequest, context: CheckContext): Promis
 
 async function evidenceFor(query: PackageQuery, request: CheckRequest, context: CheckContext, policy: Policy): Promise<Map<string, Evidence>> {
   const rule = selectRule(policy, { name: query.name, origin: request.origin });
-  const collect = (rebuilders: typeof rule.rebuilders) =>
-    collectEvidence(query, rebuilders, context.sources, { now: context.now(), origin: request.origin, ...(context.signal ? { signal: context.signal } : {}) });
+  const collectContext = { now: context.now(), origin: request.origin, ...(context.signal ? { signal: context.signal } : {}) };
+  const collect = (rebuilders: typeof rule.rebuilders) => collectEvidence(query, rebuilders, context.sources, collectContext);
 
   const pre = request.prefetched;
   if (!pre || !sameArtifact(pre.query, query)) return collect(rule.rebuilders);
   const early = await pre.evidence;
-  if (pre.query.source.name === query.source.name && pre.query.source.version === query.source.version) return early;
+  if (pre.query.source.name === query.source.name && pre.query.source.version === query.source.version) {
+    await rememberMissing(query, early, context.sources, collectContext);
+    return early;
+  }
   // Started before the source was known: rebuilders that had nothing under the
   // binary's name may file it under its source package.
   const retry = rule.rebuilders.filter((r) => early.get(r.name)?.status !== 'found');

@@ -22,22 +22,36 @@ export interface EvidenceSources {
   readonly onWarning?: (message: string) => void;
 }
 
+export interface CollectContext {
+  readonly now: Date;
+  readonly origin?: string | undefined;
+  readonly signal?: AbortSignal;
+  /**
+   * The query's source package is a guess (lookups started before the .deb's control
+   * fields were read). A "nothing found" for a guessed question is not remembered:
+   * the cache keys entries by sha256, and the real question may have another answer.
+   */
+  readonly provisional?: boolean;
+}
+
 export async function collectEvidence(
   query: PackageQuery,
   rebuilders: readonly Rebuilder[],
   sources: EvidenceSources,
-  context: { now: Date; origin?: string | undefined; signal?: AbortSignal },
+  context: CollectContext,
 ): Promise<Map<string, Evidence>> {
   const entries = await Promise.all(rebuilders.map(async (r) => [r.name, await forRebuilder(query, r.name, sources, context)] as const));
   return new Map(entries);
 }
 
-async function forRebuilder(
-  query: PackageQuery,
-  name: string,
-  sources: EvidenceSources,
-  context: { now: Date; origin?: string | undefined; signal?: AbortSignal },
-): Promise<Evidence> {
+/** A provisional guess proved right: remember its lasting "nothing found" answers after all. */
+export async function rememberMissing(query: PackageQuery, evidence: ReadonlyMap<string, Evidence>, sources: EvidenceSources, context: CollectContext): Promise<void> {
+  for (const [name, result] of evidence) {
+    if (result.status === 'missing' && !result.transient) await remember(query, name, result, sources, context);
+  }
+}
+
+async function forRebuilder(query: PackageQuery, name: string, sources: EvidenceSources, context: CollectContext): Promise<Evidence> {
   const bundled = await sources.bundle?.get(name)?.lookup(query, context.signal);
   if (bundled?.status === 'found') return bundled;
 
@@ -51,10 +65,12 @@ async function forRebuilder(
   if (!adapter) return { status: 'missing', code: 'REBUILDER_UNKNOWN', reason: 'no adapter for this rebuilder', transient: false };
   const result: LookupResult = await adapter.lookup(query, context.signal);
   // Transient failures are not remembered: the next run should try again.
-  if (sources.cache && (result.status === 'found' || !result.transient)) {
-    await sources.cache
-      .put(query.sha256, name, result, { now: context.now, ...(context.origin !== undefined ? { origin: context.origin } : {}) })
-      .catch((e: unknown) => sources.onWarning?.(`cannot cache attestations of ${name}: ${e instanceof Error ? e.message : String(e)}`));
-  }
+  if (result.status === 'found' || (!result.transient && !context.provisional)) await remember(query, name, result, sources, context);
   return result;
+}
+
+async function remember(query: PackageQuery, name: string, result: LookupResult, sources: EvidenceSources, context: CollectContext): Promise<void> {
+  await sources.cache
+    ?.put(query.sha256, name, result, { now: context.now, ...(context.origin !== undefined ? { origin: context.origin } : {}) })
+    .catch((e: unknown) => sources.onWarning?.(`cannot cache attestations of ${name}: ${e instanceof Error ? e.message : String(e)}`));
 }

@@ -91,7 +91,8 @@ async function caOption(config: AptConfigView): Promise<{ ca?: string }> {
 async function usableCache(dir: string, writes: boolean): Promise<AttestationCache | undefined> {
   // The method (as `_apt`) may create its own cache folder; root never does, or `_apt`
   // could not write into it afterwards (the package creates it with the right owner).
-  if (writes && process.getuid?.() !== 0) await mkdir(dir, { recursive: true, mode: 0o755 }).catch(() => undefined);
+  // Not recursive: the parent must exist (and Node's recursive mkdir can loop forever under /proc).
+  if (writes && process.getuid?.() !== 0) await mkdir(dir, { mode: 0o755 }).catch(() => undefined);
   try {
     await access(dir, writes ? constants.R_OK | constants.W_OK : constants.R_OK);
     const info = await stat(dir);
