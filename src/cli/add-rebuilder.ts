@@ -96,7 +96,7 @@ export async function addRebuilderCommand(
     }
 
     const policy = await loadPolicy(policyFile, { readFile: (p) => readFile(p), now: io.now() }).catch(async (e: unknown) => {
-      await replaceFile(policyFile, original.bytes, { ...original, stat: await stat(policyFile) });
+      await replaceFile(policyFile, original.bytes, { stat: await stat(policyFile) });
       await removeAll(created);
       io.stderr(`reprogate: ${name} was not added: the policy does not load with it; ${policyFile} is as it was\n`);
       throw e;

@@ -25,11 +25,17 @@ export class FieldScanner {
 
   /** One line without its `\n`; returns the paragraph this line ends, if any. */
   line(text: string): Paragraph | undefined {
-    if (/^[ \t]*\r?$/.test(text)) return this.flush();
-    this.inParagraph = true;
     const first = text.charCodeAt(0);
-    // Space or tab: a continuation line; "#": a comment.
-    if (first === 0x20 || first === 0x09 || first === 0x23) return undefined;
+    // Space, tab or CR first: blank (ends the paragraph) or a continuation line. Tested
+    // in this order because lists have millions of lines and most start with a letter.
+    if (text.length === 0 || first === 0x20 || first === 0x09 || first === 0x0d) {
+      if (/^[ \t]*\r?$/.test(text)) return this.flush();
+      this.inParagraph = true;
+      return undefined;
+    }
+    this.inParagraph = true;
+    // "#": a comment.
+    if (first === 0x23) return undefined;
     const colon = text.indexOf(':');
     if (colon <= 0) return undefined;
     const name = text.slice(0, colon).toLowerCase();
