@@ -25,7 +25,7 @@ import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promi
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadPublicKeys, type PublicKey } from '../in-toto/index.js';
-import { describePolicy, loadPolicy, MAX_POLICY_SIZE, PolicyError } from '../policy/index.js';
+import { describePolicy, loadPolicy, MAX_POLICY_SIZE, parsePolicy, PolicyError, type RebuilderDocument } from '../policy/index.js';
 import { fetchPublicKeys } from '../rebuilders/index.js';
 import { EXIT, UsageError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -64,8 +64,12 @@ export async function addRebuilderCommand(
     const policyFile = runtime.settings.policyFile;
     const original = await readPolicyFile(policyFile);
     const entry = (keys: readonly string[]): NewRebuilder => ({ name, operator: options.operator, type: 'rebuilderd', url: href, keys });
+    // A rebuilder the policy already names (as the shipped audit policy names Debian's)
+    // only needs its key pinned at the path the policy gives: the policy stays as it is.
+    const existing = parsePolicy(original.text, policyFile).rebuilders.find((r) => r.name === name);
+    if (existing) checkExisting(existing, href, options);
     // Everything about the entry itself (name taken or unsafe, bad URL) is refused before the network is asked.
-    addRebuilderToPolicy(original.text, policyFile, entry([keyFileName(name, 0)]));
+    else addRebuilderToPolicy(original.text, policyFile, entry([keyFileName(name, 0)]));
 
     if (!runtime.http) throw new UsageError('fetching the key needs the network');
     const pems = await fetchPublicKeys(href, { http: runtime.http });
@@ -73,8 +77,10 @@ export async function addRebuilderCommand(
     io.stdout(`${href} publishes ${fetched.length === 1 ? '1 key' : `${fetched.length} keys`}:\n`);
     for (const { keys } of fetched) for (const key of keys) io.stdout(`  ${key.description}  ${key.fingerprint}\n`);
 
-    const files = fetched.map((f, i) => ({ ...f, written: keyFileName(name, i), path: join(dirname(policyFile), keyFileName(name, i)) }));
-    const newText = addRebuilderToPolicy(original.text, policyFile, entry(files.map((f) => f.written)));
+    const files = existing
+      ? pinPaths(existing, fetched)
+      : fetched.map((f, i) => ({ ...f, written: keyFileName(name, i), path: join(dirname(policyFile), keyFileName(name, i)) }));
+    const newText = existing ? original.text : addRebuilderToPolicy(original.text, policyFile, entry(files.map((f) => f.written)));
     const fresh = [];
     for (const file of files) if (!(await holdsSameKeys(file.path, file.keys, io.now()))) fresh.push(file);
 
@@ -102,12 +108,33 @@ export async function addRebuilderCommand(
       throw e;
     });
     for (const file of files) io.stdout(`${created.includes(file.path) ? 'wrote' : 'kept (same key)'} ${file.path}\n`);
-    io.stdout(`added ${name} to ${policyFile}\n\n`);
+    io.stdout(existing ? `pinned the key of ${name}, which ${policyFile} already names\n\n` : `added ${name} to ${policyFile}\n\n`);
     io.stdout(describePolicy(policy, io.now()));
     return EXIT.ok;
   } finally {
     await runtime.close();
   }
+}
+
+/** The policy already names this rebuilder: it must be the same instance, and its keys not pinned yet. */
+function checkExisting(existing: RebuilderDocument, href: string, options: AddRebuilderOptions): void {
+  if (existing.type !== 'rebuilderd' || existing.url !== href) {
+    throw new PolicyEditError('POLICY_EDIT_NAME_TAKEN', `the policy already has a rebuilder "${existing.name}" (${existing.type === 'directory' ? existing.directory : existing.url}); choose another name`);
+  }
+  if (options.operator !== undefined && options.operator !== existing.operator) {
+    throw new PolicyEditError('POLICY_EDIT_NAME_TAKEN', `rebuilder "${existing.name}" already belongs to operator "${existing.operator}"; edit the policy to change that`);
+  }
+}
+
+/** Each published key goes to the path the policy already gives, so their numbers must match. */
+function pinPaths<T>(existing: RebuilderDocument, fetched: readonly T[]): Array<T & { written: string; path: string }> {
+  if (existing.keys.length !== fetched.length) {
+    throw new PolicyEditError(
+      'POLICY_EDIT_KEY_CONFLICT',
+      `the policy gives rebuilder "${existing.name}" ${existing.keys.length} key file(s) but the instance publishes ${fetched.length} key(s); edit its keys list to match`,
+    );
+  }
+  return fetched.map((f, i) => ({ ...f, written: existing.keys[i]!.file, path: existing.keys[i]!.file }));
 }
 
 /** `keys/NAME.pem`, then `keys/NAME.2.pem`… for an instance that publishes several keys. */

@@ -114,12 +114,26 @@ describe('reprogate policy add-rebuilder', () => {
     expect(existsSync(join(dir, 'keys/evolix.pem'))).toBe(true);
   });
 
-  it('refuses a name the policy already has before asking the network (exit 2 from the program)', async () => {
+  it('refuses a name the policy already has for another instance before asking the network (exit 2 from the program)', async () => {
     const io = recordingIo();
     expect(await runCli(['policy', 'add-rebuilder', 'debian', server.url, '--yes', '--policy', policy], io)).toBe(2);
-    expect(io.err()).toContain('already has a rebuilder named debian [POLICY_EDIT_NAME_TAKEN]');
+    expect(io.err()).toContain('already has a rebuilder "debian" (https://rebuilder.example/all/); choose another name [POLICY_EDIT_NAME_TAKEN]');
     expect(server.requests).toHaveLength(0);
     expect(readFileSync(policy, 'utf8')).toBe(POLICY);
+  });
+
+  it('pins the key of a rebuilder the policy already names (the shipped audit policy) at the path it gives, leaving the policy alone', async () => {
+    const named = POLICY.replace('https://rebuilder.example/all/   # the all instance', `${server.url}   # the instance`);
+    writeFileSync(policy, named);
+    rmSync(join(dir, 'keys/debian.pem'));
+    const io = recordingIo();
+    expect(await run(io, { yes: true }, undefined, 'debian')).toBe(0);
+    expect(readFileSync(policy, 'utf8')).toBe(named);
+    expect(readFileSync(join(dir, 'keys/debian.pem'), 'utf8')).toBe(instance.rebuilderdPem);
+    expect(io.out()).toContain(`pinned the key of debian, which ${policy} already names`);
+    // Another instance under that name is still refused.
+    const other = recordingIo();
+    await expect(addRebuilderCommand('debian', 'https://elsewhere.example/', { policy, yes: true }, other)).rejects.toMatchObject({ code: 'POLICY_EDIT_NAME_TAKEN' });
   });
 
   it('refuses a name that is not a safe file name before anything else', async () => {
