@@ -164,9 +164,15 @@ describe('reprogate enable, disable, status and policy add-rebuilder', () => {
     expect(check.code).toBe(0);
     expect(check.stdout).toContain(`debian-amd64  rebuilderd  ${debian.url}\n      ed25519 `);
 
+    // Pinning again is a no-op; the same name for another instance is refused.
+    const pinnedPolicy = readFileSync(policy, 'utf8');
     const again = await reprogate(['policy', 'add-rebuilder', 'debian-amd64', debian.url, '--yes', '--policy', policy], env);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('[POLICY_EDIT_NAME_TAKEN]');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain(`kept (same key) ${join(dir, 'keys/debian-amd64.pem')}`);
+    expect(readFileSync(policy, 'utf8')).toBe(pinnedPolicy);
+    const other = await reprogate(['policy', 'add-rebuilder', 'debian-amd64', 'https://elsewhere.example/', '--yes', '--policy', policy], env);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('[POLICY_EDIT_NAME_TAKEN]');
   });
 
   it.skipIf(!hasScript)('policy add-rebuilder on a terminal asks, and pins on the "y" typed on standard input', async () => {
