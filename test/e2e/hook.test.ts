@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/verify/index.js';
-import { archivesListing, hashFile, runChecked, sealedEnv, type BuiltDeb, type CommandResult } from '../support/aptlab/index.js';
+import { archivesListing, hashFile, runChecked, sameSizeOtherBytes, sealedEnv, type BuiltDeb, type CommandResult } from '../support/aptlab/index.js';
 import { createWorld, type World } from '../support/demo-world.js';
 
 const E2E = 120_000; // ms: real apt, dpkg and servers
@@ -61,19 +61,6 @@ function expectRefusedByHook(result: CommandResult, deb: { name: string; version
 /** The newest Verdict about a sha256 in the decision log (method and hook both append). */
 async function lastDecision(sha256: string): Promise<Verdict | undefined> {
   return (await world.decisions()).filter((v) => v.package.sha256 === sha256).at(-1);
-}
-
-/**
- * A .deb with the same name and size as `deb` but other bytes, which dpkg would
- * still install: one digit of the first ar member's mtime is changed.
- */
-async function sameSizeOtherBytes(deb: BuiltDeb): Promise<Buffer> {
-  const bytes = Buffer.from(await readFile(deb.path));
-  const MTIME = 8 + 16; // "!<arch>\n", then the member header: name[16], mtime[12], ...
-  const mtime = Number(bytes.subarray(MTIME, MTIME + 12).toString('latin1').trim());
-  if (!Number.isInteger(mtime)) throw new Error(`${deb.path}: no decimal mtime in the first ar member header`);
-  bytes.write(String(mtime + 1).padEnd(12, ' '), MTIME, 'latin1');
-  return bytes;
 }
 
 /** The distinct uids owning anything below `dir`. */
@@ -151,7 +138,7 @@ describe('the pre-install hook under real apt and dpkg', () => {
 
   it('refuses a same-name, same-size .deb with other bytes left in archives/, which apt never re-fetches', async () => {
     const deb = world.debs.get('rg-cached')!;
-    const bytes = await sameSizeOtherBytes(deb);
+    const bytes = sameSizeOtherBytes(await readFile(deb.path));
     const planted = join(world.root.archivesDir, deb.fileName);
     await writeFile(planted, bytes, { mode: 0o644 });
     const hashes = await hashFile(planted);

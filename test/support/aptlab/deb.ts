@@ -247,3 +247,18 @@ function paddingBytes(spec: DebSpec): Buffer {
 function bad(message: string): never {
   throw new AptlabError('APTLAB_BAD_SPEC', message);
 }
+
+/**
+ * The same package with other bytes and the same size, still a .deb dpkg would
+ * install: the first ar member's mtime (a decimal header field) moves by one second.
+ * apt checks only the size of a .deb already in archives/, so this is how a cache
+ * planted by an attacker looks.
+ */
+export function sameSizeOtherBytes(deb: Uint8Array): Buffer {
+  const bytes = Buffer.from(deb);
+  const MTIME = 8 + 16; // "!<arch>\n", then the member header: name[16], mtime[12], ...
+  const mtime = Number(bytes.subarray(MTIME, MTIME + 12).toString('latin1').trim());
+  if (!Number.isInteger(mtime)) throw new Error('no decimal mtime in the first ar member header');
+  bytes.write(String(mtime + 1).padEnd(12, ' '), MTIME, 'latin1');
+  return bytes;
+}

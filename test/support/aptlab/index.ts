@@ -6,7 +6,7 @@
 export { AptlabError, type AptlabErrorCode } from './errors.js';
 export { createLab, makeDir, assertTraversableByOthers, type Lab, type LabOptions, type Closer } from './lab.js';
 export { runCommand, runChecked, sealedEnv, type CommandResult, type RunOptions } from './process.js';
-export {
+export { sameSizeOtherBytes,
   buildDeb,
   buildDebs,
   debFileName,
