@@ -10,7 +10,8 @@ import { writeBundle } from '../rebuilders/index.js';
 import { collectEvidence } from '../runtime/evidence.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
-import { mapBounded, openSession, type SessionOptions } from './session.js';
+import { mapBounded } from '../parallel.js';
+import { openSession, type SessionOptions } from './session.js';
 
 export async function fetchCommand(debs: readonly string[], options: SessionOptions & { out: string }, io: CliIo): Promise<number> {
   const runtime = await openSession(options, io);

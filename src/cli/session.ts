@@ -27,17 +27,3 @@ export async function openSession(options: SessionOptions, io: CliIo): Promise<R
     onWarning: (m) => io.stderr(`reprogate: warning: ${m}\n`),
   });
 }
-
-/** Map over items with at most `limit` in flight, keeping order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}

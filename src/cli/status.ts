@@ -31,7 +31,7 @@ import { parseDpkgStatus, type InstalledPackage } from './dpkg-status.js';
 import { EnvironmentError, EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 import { findListedHashes, packageKey, type ListedHash } from './package-lists.js';
-import { mapBounded } from './session.js';
+import { mapBounded } from '../parallel.js';
 
 export interface StatusOptions {
   readonly json?: boolean;

@@ -9,7 +9,8 @@ import { appendDecision } from '../runtime/decision-log.js';
 import { letThrough, oneLine, type Verdict } from '../verify/index.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
-import { mapBounded, openSession, type SessionOptions } from './session.js';
+import { mapBounded } from '../parallel.js';
+import { openSession, type SessionOptions } from './session.js';
 
 export interface VerifyOptions extends SessionOptions {
   readonly json?: boolean;

@@ -14,7 +14,7 @@ import { appendDecision } from '../runtime/decision-log.js';
 import { openRuntime } from '../runtime/runtime.js';
 import { letThrough, oneLine } from '../verify/index.js';
 import { parseHookInput, type InstallAction } from './input.js';
-import { mapBounded } from '../cli/session.js';
+import { mapBounded } from '../parallel.js';
 import { recordedOrigin } from '../runtime/recorded-origin.js';
 
 export interface HookIo {

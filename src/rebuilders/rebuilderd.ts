@@ -24,7 +24,7 @@ import { networkOf, type AdapterContext } from './context.js';
 import { networkBase } from './endpoints.js';
 import { isNotFound, lookupSafely, missing, missingFrom, RebuilderError } from './errors.js';
 import { checkQuery } from './identity.js';
-import { mapBounded } from './parallel.js';
+import { mapBounded } from '../parallel.js';
 import type { FetchedDocument, LookupResult, PackageQuery, RebuilderAdapter, RebuilderEndpoint } from './types.js';
 
 interface Build {

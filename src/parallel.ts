@@ -1,10 +1,10 @@
 /**
  * Runs a list of tasks with at most `limit` running at once and keeps the results in
- * input order: one rebuilder's follow-up requests (several builds of one package) go
- * out together without flooding it. The HTTP client adds its own limits per host and
- * overall; this one keeps a single lookup from taking all of them.
+ * input order: a rebuilder's follow-up requests, the .debs of a `verify` run, the
+ * packages of a hook run. Enough in flight to hide latency, never a flood. The HTTP
+ * client adds its own limits per host and overall.
  *
- * Tasks must not reject; wrap failures into the result type.
+ * A rejected task rejects the whole map (the others still run to completion).
  */
 export async function mapBounded<T, R>(
   items: readonly T[],
