@@ -3,11 +3,15 @@
  * being self-contained). Every layer narrows `code` to a string-literal union so
  * callers and tests branch on the code, never on the message.
  */
+import { printableLine } from './in-toto/text.js';
+
 export class ReprogateError<C extends string = string> extends Error {
   readonly code: C;
 
   constructor(code: C, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // Messages may quote untrusted or mistyped text (a policy field, a rebuilder's
+    // answer): one bounded, printable line whatever it holds.
+    super(printableLine(message, 2000), options);
     this.code = code;
     this.name = new.target.name;
   }

@@ -9,9 +9,10 @@
  * recorded. A .deb never seen (a local file) has no origin: origin rules do not
  * match it.
  */
-import { checkDeb } from '../runtime/check-deb.js';
+import { resolve } from 'node:path';
+import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
 import { appendDecision } from '../runtime/decision-log.js';
-import { openRuntime } from '../runtime/runtime.js';
+import { openRuntime, type Runtime } from '../runtime/runtime.js';
 import { letThrough, oneLine } from '../verify/index.js';
 import { parseHookInput, type InstallAction } from './input.js';
 import { mapBounded } from '../parallel.js';
@@ -43,16 +44,9 @@ export async function runHook(io: HookIo): Promise<number> {
   });
   try {
     const installs = input.actions.filter((a): a is InstallAction => a.kind === 'install');
+    const archives = input.config.findDir('Dir::Cache::archives', '/var/cache/apt/archives/');
     const verdicts = await mapBounded(installs, 4, async (action) => {
-      const { verdict } = await checkDeb(
-        {
-          path: action.path,
-          origin: undefined,
-          originFor: (sha256) => recordedOrigin(runtime, sha256, io.now()),
-          expected: { name: action.name, version: action.newVersion, architecture: action.newArch ?? '' },
-        },
-        runtime.context,
-      );
+      const { verdict } = await checkDeb(requestFor(action, runtime, archives, io.now), runtime.context);
       await appendDecision(runtime.settings.logFile, verdict).catch((e: unknown) => io.stderr(`reprogate: warning: cannot write the decision log: ${(e as Error).message}\n`));
       return verdict;
     });
@@ -63,4 +57,23 @@ export async function runHook(io: HookIo): Promise<number> {
   } finally {
     await runtime.close();
   }
+}
+
+/** What the hook asks about one .deb dpkg is about to unpack. */
+export function requestFor(action: InstallAction, runtime: Runtime, archives: string, now: () => Date): CheckRequest {
+  return {
+    path: action.path,
+    origin: undefined,
+    // Only a .deb in apt's archives came through the method, and only for it is the
+    // origin the method recorded meaningful. A local file never has one: the cache
+    // is writable by `_apt`, and a planted entry must not pick a more lenient rule
+    // for a file the method never saw.
+    ...(isUnder(action.path, archives) ? { originFor: (sha256: string) => recordedOrigin(runtime, sha256, now()) } : {}),
+    expected: { name: action.name, version: action.newVersion, architecture: action.newArch ?? '' },
+  };
+}
+
+function isUnder(path: string, dir: string): boolean {
+  const normal = resolve(path);
+  return normal.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }

@@ -149,7 +149,15 @@ function candidates(sig: DocumentSignature, trusted: readonly PublicKey[]): Publ
 function checkOne(key: PublicKey, content: Buffer, sig: DocumentSignature, now: Date): 'yes' | 'no' | { code: InTotoErrorCode; reason: string } {
   let problem: string | undefined;
   if (sig.kind === 'gpg') {
-    const check = checkGpgSignature(key, content, sig, now);
+    let check;
+    try {
+      check = checkGpgSignature(key, content, sig, now);
+    } catch (e) {
+      // A malformed header spoils this signature, not the verdict: other signatures
+      // (and other rebuilders) are still judged.
+      if (e instanceof InTotoError) return { code: e.code, reason: e.message };
+      throw e;
+    }
     if (!check.verified) return 'no';
     problem = check.problem;
   } else if (!verifyRaw(key, content, sig.sig)) {

@@ -3,6 +3,8 @@
  * from the rest of reprogate), so it carries its own base class; callers branch on
  * `code`, which is stable, and show `message` to people.
  */
+import { printableLine } from './text.js';
+
 export type InTotoErrorCode =
   // strict JSON and canonical JSON
   | 'JSON_SYNTAX'
@@ -41,7 +43,8 @@ export class InTotoError extends Error {
   readonly code: InTotoErrorCode;
 
   constructor(code: InTotoErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // Messages quote document content: one bounded, printable line whatever it holds.
+    super(printableLine(message, 1000), options);
     this.code = code;
     this.name = 'InTotoError';
   }

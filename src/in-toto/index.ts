@@ -7,6 +7,7 @@
 export { InTotoError, type InTotoErrorCode } from './errors.js';
 export { parseStrictJson, isJsonObject, type JsonValue, type JsonObject, type JsonArray } from './json.js';
 export { canonicalize } from './canonical.js';
+export { printableLine } from './text.js';
 
 export type { PublicKey, SignatureScheme } from './keys/types.js';
 export { loadPublicKeys, keysFromJson } from './keys/load.js';

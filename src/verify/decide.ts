@@ -8,7 +8,7 @@
  * their primary key, and rebuilders of one operator count once — each of these
  * is a classic way to count one voice twice.
  */
-import { findSubjectsWithDigest, parseAttestation, verifyAttestation, InTotoError, type ParsedAttestation, type PublicKey } from '../in-toto/index.js';
+import { findSubjectsWithDigest, parseAttestation, printableLine, verifyAttestation, InTotoError, type ParsedAttestation, type PublicKey } from '../in-toto/index.js';
 import { versionWithoutEpoch } from '../deb/fields.js';
 import { isExemptionActive, selectRule, type Policy, type Rebuilder } from '../policy/index.js';
 import type { PackageFacts, RebuilderOutcome, Verdict, VerdictCode } from './verdict.js';
@@ -64,7 +64,13 @@ export function debFileName(pkg: Pick<PackageFacts, 'name' | 'version' | 'archit
   return `${pkg.name}_${versionWithoutEpoch(pkg.version)}_${pkg.architecture}.deb`;
 }
 
+/** Reasons quote what rebuilders sent: every outcome carries one bounded, printable line. */
 function judgeRebuilder(rebuilder: Rebuilder, ev: Evidence | undefined, pkg: PackageFacts, now: Date): RebuilderOutcome {
+  const outcome = judgeUnsanitised(rebuilder, ev, pkg, now);
+  return { ...outcome, reason: printableLine(outcome.reason), code: printableLine(outcome.code, 64) };
+}
+
+function judgeUnsanitised(rebuilder: Rebuilder, ev: Evidence | undefined, pkg: PackageFacts, now: Date): RebuilderOutcome {
   const base = { rebuilder: rebuilder.name, operator: rebuilder.operator };
   if (ev === undefined) {
     return { ...base, status: 'missing', code: 'NOT_FETCHED', reason: 'not consulted', transient: true, documents: 0, signers: [] };

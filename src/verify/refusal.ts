@@ -3,6 +3,7 @@
  * unusable, the .deb cannot be identified, the hash is not what apt expected, or
  * something unexpected broke. They render like any other Verdict.
  */
+import { printableLine } from '../in-toto/index.js';
 import type { PackageFacts, Verdict, VerdictCode } from './verdict.js';
 
 export function refusalVerdict(
@@ -22,7 +23,7 @@ export function refusalVerdict(
     agreeingOperators: [],
     rebuilders: [],
     rule: code === 'REFUSED_POLICY' ? 'none (policy unusable)' : 'none',
-    detail,
+    detail: printableLine(detail, 1000),
     decidedAt: now.toISOString(),
   };
 }
