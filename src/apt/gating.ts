@@ -23,8 +23,9 @@ import { staysInScheme } from './scheme.js';
 /** Hashes over the exact bytes the gate accepted; apt compares these with its index. */
 export interface GateHashes {
   readonly sha256: string;
-  readonly sha512: string;
-  readonly md5: string;
+  /** Reported when apt's index lists it: apt compares the hash types both sides have. */
+  readonly sha512?: string;
+  readonly md5?: string;
   readonly size: number;
 }
 
@@ -145,7 +146,12 @@ function checkedHashes(hashes: GateHashes | undefined): GateHashes {
   if (!Number.isSafeInteger(hashes.size) || hashes.size < 0) {
     throw new AptRelayError('APT_RELAY_GATE_RESULT', 'the gate returned a malformed size');
   }
-  return { sha256: hex(hashes.sha256, 64), sha512: hex(hashes.sha512, 128), md5: hex(hashes.md5, 32), size: hashes.size };
+  return {
+    sha256: hex(hashes.sha256, 64),
+    ...(hashes.sha512 !== undefined ? { sha512: hex(hashes.sha512, 128) } : {}),
+    ...(hashes.md5 !== undefined ? { md5: hex(hashes.md5, 32) } : {}),
+    size: hashes.size,
+  };
 }
 
 /** The reported file and the one apt asked for, when they differ: neither may stay. */

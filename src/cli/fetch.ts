@@ -24,7 +24,7 @@ export async function fetchCommand(debs: readonly string[], options: SessionOpti
     const out = resolve(options.out);
     const results = await mapBounded(debs, 4, async (deb) => {
       const path = resolve(deb);
-      const [digests, identity] = await Promise.all([hashFile(path), readDebIdentity(path)]);
+      const [digests, identity] = await Promise.all([hashFile(path, []), readDebIdentity(path)]);
       const query = { name: identity.package, version: identity.version, architecture: identity.architecture, source: identity.source, sha256: digests.sha256 };
       // Every rebuilder: the origin (and so the rule) is not known until install time.
       const evidence = await collectEvidence(query, policy.rebuilders, runtime.context.sources, { now: io.now() });

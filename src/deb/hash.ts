@@ -1,7 +1,8 @@
 /**
- * The digests apt and in-toto use for a .deb (SHA-256, SHA-512, MD5) and its size,
- * computed in one pass through a single reused buffer, so memory stays flat however
- * large the package. Also a comparison of hex digests that accepts either case and
+ * The digests apt and in-toto use for a .deb (SHA-256 always; SHA-512 and MD5 when
+ * asked for, since they cost more than SHA-256 itself) and its size, computed in one
+ * pass through a single reused buffer, so memory stays flat however large the
+ * package. Also a comparison of hex digests that accepts either case and
  * never treats a malformed digest as a match.
  *
  * It does not decide what a digest means: binding a digest to a package is verify/'s
@@ -13,19 +14,21 @@ import { ioError, openRegularFile } from './source.js';
 export interface FileDigests {
   /** Lowercase hex. */
   sha256: string;
-  sha512: string;
-  md5: string;
+  sha512?: string;
+  md5?: string;
   /** Bytes hashed. */
   size: number;
 }
 
+export type ExtraDigest = 'sha512' | 'md5';
+
 const READ_BUFFER_SIZE = 1024 * 1024;
 
-export async function hashFile(path: string): Promise<FileDigests> {
+export async function hashFile(path: string, extra: readonly ExtraDigest[] = ['sha512', 'md5']): Promise<FileDigests> {
   const { handle } = await openRegularFile(path);
   const sha256 = createHash('sha256');
-  const sha512 = createHash('sha512');
-  const md5 = createHash('md5');
+  const sha512 = extra.includes('sha512') ? createHash('sha512') : undefined;
+  const md5 = extra.includes('md5') ? createHash('md5') : undefined;
   const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
   let size = 0;
   try {
@@ -41,14 +44,19 @@ export async function hashFile(path: string): Promise<FileDigests> {
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       sha256.update(chunk);
-      sha512.update(chunk);
-      md5.update(chunk);
+      sha512?.update(chunk);
+      md5?.update(chunk);
       size += bytesRead;
     }
   } finally {
     await handle.close();
   }
-  return { sha256: sha256.digest('hex'), sha512: sha512.digest('hex'), md5: md5.digest('hex'), size };
+  return {
+    sha256: sha256.digest('hex'),
+    ...(sha512 ? { sha512: sha512.digest('hex') } : {}),
+    ...(md5 ? { md5: md5.digest('hex') } : {}),
+    size,
+  };
 }
 
 const HEX = /^[0-9a-fA-F]+$/;

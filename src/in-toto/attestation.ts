@@ -116,8 +116,13 @@ export function checkSignatures(content: Buffer, signatures: readonly DocumentSi
   let refused: { code: InTotoErrorCode; reason: string } | undefined;
   let forged: PublicKey | undefined;
 
-  for (const sig of signatures) {
-    for (const key of candidates(sig, trusted)) {
+  // Signatures whose keyid names a trusted key first (rebuilderd puts an unknown worker
+  // signature first), and no key tried again once it verified: the common document
+  // then costs one verification, not one per signature.
+  const hinted = (sig: DocumentSignature): boolean => sig.keyid !== undefined && trusted.some((k) => k.keyids.includes(sig.keyid!));
+  const ordered = [...signatures.filter(hinted), ...signatures.filter((sig) => !hinted(sig))];
+  for (const sig of ordered) {
+    for (const key of candidates(sig, trusted).filter((k) => !signers.has(k.identity))) {
       const outcome = checkOne(key, content, sig, now);
       if (outcome === 'no') {
         if (sig.keyid !== undefined && key.keyids.includes(sig.keyid)) forged ??= key;

@@ -7,6 +7,7 @@
  */
 import type { AptConfig, GateResult, RelayGate, RelayLog } from '../apt/index.js';
 import { selectRule } from '../policy/index.js';
+import type { FileDigests } from '../deb/index.js';
 import type { PackageQuery } from '../rebuilders/index.js';
 import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
 import { appendDecision } from '../runtime/decision-log.js';
@@ -58,6 +59,8 @@ export async function createVerifyingGate(config: AptConfig, log: RelayLog, deps
           ? { name: hints.name, version: hints.version, architecture: hints.architecture }
           : undefined,
         prefetched,
+        // apt compares the hash types both it and the method list; computing others costs time.
+        extraDigests: [...(item.expected.sha512 !== undefined ? ['sha512' as const] : []), ...(item.expected.md5 !== undefined ? ['md5' as const] : [])],
       };
       const result = await checkDeb(request, { ...runtime.context, signal });
       const { verdict, digests } = result;
@@ -88,7 +91,7 @@ function prefetch(runtime: Runtime, hints: AcquireHints, now: Date): { query: Pa
   return { query, evidence };
 }
 
-function answer(verdict: Verdict, digests: { sha256: string; sha512: string; md5: string; size: number } | undefined): GateResult {
+function answer(verdict: Verdict, digests: FileDigests | undefined): GateResult {
   if (letThrough(verdict) && digests) {
     const warn = !verdict.accepted || verdict.code === 'ACCEPTED_EXEMPT';
     return { accept: true, hashes: digests, ...(warn ? { warning: oneLine(verdict) } : {}) };

@@ -47,9 +47,12 @@ export const DEFAULT_NET_LIMITS: Readonly<NetLimits> = Object.freeze({
   deadlineMs: 60_000,
   maxBytes: 4 * 1024 * 1024,
   maxRedirects: 3,
-  maxInFlight: 16,
-  maxInFlightPerHost: 4,
-  connectionsPerOrigin: 4,
+  // apt hands a pipelined method up to Acquire::Max-Pipeline-Depth (10) items at once
+  // and each costs up to two round trips per rebuilder: keep that many in flight per
+  // rebuilder, or latency (a Qubes proxy, Tor) multiplies (bench W2).
+  maxInFlight: 64,
+  maxInFlightPerHost: 16,
+  connectionsPerOrigin: 16,
   keepAliveTimeoutMs: 10_000,
 });
 

@@ -6,7 +6,7 @@
  * nothing here throws.
  */
 import { basename } from 'node:path';
-import { hashFile, readDebIdentity, type DebIdentity, type FileDigests } from '../deb/index.js';
+import { hashFile, readDebIdentity, type DebIdentity, type ExtraDigest, type FileDigests } from '../deb/index.js';
 import { hasCode } from '../errors.js';
 import { selectRule, type Policy } from '../policy/index.js';
 import type { PackageQuery } from '../rebuilders/index.js';
@@ -31,6 +31,8 @@ export interface CheckRequest {
   readonly expectedSha256?: string | undefined;
   /** What apt asked for (name, version with epoch, architecture): the control fields must agree. */
   readonly expected?: { readonly name: string; readonly version: string; readonly architecture: string } | undefined;
+  /** Digests besides SHA-256 to compute (the method reports those apt's index lists). */
+  readonly extraDigests?: readonly ExtraDigest[];
   /** Lookups started before the file arrived; used when their query matches the file. */
   readonly prefetched?: { readonly query: PackageQuery; readonly evidence: Promise<Map<string, Evidence>> } | undefined;
 }
@@ -54,7 +56,7 @@ export async function checkDeb(req: CheckRequest, context: CheckContext): Promis
 
   let digests: FileDigests;
   try {
-    digests = await hashFile(request.path);
+    digests = await hashFile(request.path, request.extraDigests ?? []);
   } catch (e) {
     return { verdict: refusalVerdict(unknown(), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now()) };
   }

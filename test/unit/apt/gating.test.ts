@@ -46,6 +46,14 @@ function gateResultError(result: unknown): string {
 }
 
 describe('gateOutcome', () => {
+  it('reports only the hash types the gate computed (those apt listed as expected)', () => {
+    const outcome = gateOutcome(item, childDone!, PARTIAL, { accept: true, hashes: { sha256: hashes.sha256, size: hashes.size } });
+    const text = wire(outcome);
+    expect(text).toContain(`SHA256-Hash: ${'a'.repeat(64)}`);
+    expect(text).not.toContain('SHA512-Hash');
+    expect(text).not.toContain('MD5Sum-Hash');
+  });
+
   it('reports an accepted package with the gate hashes only, keeping informational fields', () => {
     const outcome = gateOutcome(item, childDone!, PARTIAL, { accept: true, hashes });
     expect(outcome.removeFiles).toEqual([]);
@@ -101,7 +109,7 @@ describe('gateOutcome', () => {
     ['accept without hashes', { accept: true }],
     ['a short sha256', { accept: true, hashes: { ...hashes, sha256: 'ab' } }],
     ['a non-hex sha512', { accept: true, hashes: { ...hashes, sha512: 'z'.repeat(128) } }],
-    ['a missing md5', { accept: true, hashes: { ...hashes, md5: undefined } }],
+    ['a null md5', { accept: true, hashes: { ...hashes, md5: null } }],
     ['a negative size', { accept: true, hashes: { ...hashes, size: -1 } }],
     ['a fractional size', { accept: true, hashes: { ...hashes, size: 1.5 } }],
     ['a refusal without message', { accept: false, failReason: 'X' }],
