@@ -1,0 +1,85 @@
+/**
+ * The shared part of the download workloads (W1, W2): packages on a mirror,
+ * rebuilders that attest all of them and answer after a delay, and two apt roots
+ * on the same mirror — apt's plain `http` and our `reprogate+http` with a
+ * threshold policy over the rebuilderd API — updated and ready to time.
+ */
+import { makeDir, type DebSpec, type Lab } from '../support/aptlab/index.js';
+import { DEFAULT_NET_LIMITS } from '../../src/net/client.js';
+import type { BenchContext } from './context.js';
+import type { Contender, RunTiming } from './downloads.js';
+import { updateIndexes } from './downloads.js';
+import { createMethodRoot, createPlainRoot, startMirror, startRebuilderFarm, type Mirror, type RebuilderFarm } from './world.js';
+import { lookupFloorMs, median, round } from './stats.js';
+
+export interface DownloadWorld {
+  readonly mirror: Mirror;
+  readonly farm: RebuilderFarm;
+  readonly plain: Contender;
+  readonly reprogate: Contender;
+}
+
+export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: string, specs: readonly DebSpec[], latencyMs: number): Promise<DownloadWorld> {
+  const { profile } = ctx;
+  const mirror = await startMirror(lab, name, specs);
+  const farm = await startRebuilderFarm(lab, profile.rebuilders);
+  farm.attest(mirror.debs);
+  farm.setLatency(latencyMs);
+  const policy = await farm.writePolicy(await makeDir(lab.path(name, 'policy')), 'rebuilderd', profile.threshold);
+  const methodRoot = await createMethodRoot(lab.path(name, 'reprogate'), mirror, ctx.method, policy, ctx.aptConfig);
+  const plain: Contender = { label: 'http', root: await createPlainRoot(lab.path(name, 'http'), mirror, ctx.aptConfig) };
+  const reprogate: Contender = { label: 'reprogate+http', root: methodRoot.root, reset: () => methodRoot.reset() };
+  for (const c of [plain, reprogate]) await updateIndexes(c);
+  return { mirror, farm, plain, reprogate };
+}
+
+export interface TimedSeries {
+  /** Wall time of each run, in run order. */
+  readonly runsMs: readonly number[];
+  readonly medianMs: number;
+  /** Median CPU of apt-get with its methods and their children. */
+  readonly aptCpuMs: number;
+  /** Median CPU of the benchmark's own loopback servers during a run. */
+  readonly labCpuMs: number;
+}
+
+export function series(runs: readonly RunTiming[] | undefined): TimedSeries {
+  const all = runs ?? [];
+  return {
+    runsMs: all.map((r) => round(r.wallMs)),
+    medianMs: round(median(all.map((r) => r.wallMs))),
+    aptCpuMs: round(median(all.map((r) => r.aptCpuMs))),
+    labCpuMs: round(median(all.map((r) => r.labCpuMs))),
+  };
+}
+
+/** apt's default Acquire::Max-Pipeline-Depth, unless the run overrides it. */
+export function pipelineDepth(ctx: BenchContext): number {
+  const v = ctx.aptConfig['Acquire::Max-Pipeline-Depth'];
+  return v === undefined ? 10 : Number(v);
+}
+
+export interface LookupFloor {
+  /** Sequential requests per package and rebuilder (rebuilderd: search, then attestation). */
+  readonly roundTrips: number;
+  /** items × k × RTT / Max-Pipeline-Depth. */
+  readonly pipelineMs: number;
+  /** The same with the window the HTTP client allows each rebuilder, when that is smaller. */
+  readonly clientMs: number;
+  readonly pipelineDepth: number;
+  /** min(per-host limit, overall limit / rebuilders): requests one rebuilder may have in flight. */
+  readonly clientWindow: number;
+}
+
+export function lookupFloor(ctx: BenchContext, items: number, roundTrips: number, rttMs: number): LookupFloor {
+  const depth = pipelineDepth(ctx);
+  // Every lookup asks all rebuilders at once, so they share the overall limit.
+  const clientWindow = Math.min(DEFAULT_NET_LIMITS.maxInFlightPerHost, Math.floor(DEFAULT_NET_LIMITS.maxInFlight / ctx.profile.rebuilders));
+  return {
+    roundTrips,
+    pipelineMs: round(lookupFloorMs(items, roundTrips, rttMs, depth)),
+    clientMs: round(lookupFloorMs(items, roundTrips, rttMs, Math.min(depth, clientWindow))),
+    pipelineDepth: depth,
+    clientWindow,
+  };
+}
