@@ -28,10 +28,3 @@ export function settingsFrom(config: AptConfigView): Settings {
     debug: TRUE.test(config.get('Debug::Reprogate') ?? ''),
   };
 }
-
-/** A config view over plain key/value pairs (case-insensitive keys, as in apt). */
-export function configFromPairs(pairs: Iterable<readonly [string, string]>): AptConfigView {
-  const map = new Map<string, string>();
-  for (const [k, v] of pairs) map.set(k.toLowerCase(), v);
-  return { get: (key) => (map.get(key.toLowerCase()) || undefined) };
-}

@@ -1,6 +1,6 @@
 /**
- * Renderings of a Verdict: the one line apt shows, the whole story for
- * `reprogate explain`, and the JSON record for scripts and the decision log.
+ * Renderings of a Verdict: the one line apt shows and the whole story for
+ * `reprogate explain`. Scripts and the decision log get the Verdict itself as JSON.
  */
 import { shortHash } from './decide.js';
 import type { RebuilderOutcome, Verdict } from './verdict.js';
@@ -66,9 +66,4 @@ export function explain(v: Verdict): string {
   }
   if (v.rebuilders.length === 0) lines.push('    (none apply to this package)');
   return lines.join('\n') + '\n';
-}
-
-/** The machine form: stable field names, the Verdict as it is. */
-export function toJson(v: Verdict): string {
-  return JSON.stringify(v);
 }

@@ -20,7 +20,7 @@ import type { Policy } from '../../src/policy/index.js';
 import { checkDeb } from '../../src/runtime/check-deb.js';
 import { requestFor } from '../../src/hook/main.js';
 import { openRuntime, type Runtime } from '../../src/runtime/runtime.js';
-import { configFromPairs } from '../../src/runtime/settings.js';
+import { AptConfig } from '../../src/apt/index.js';
 import type { BuiltDeb } from '../support/aptlab/index.js';
 import { makeSigner, rebuilderdAttestation } from '../support/intoto-sign.js';
 import { policyFrom } from '../support/policy-fixture.js';
@@ -153,7 +153,7 @@ describe('the origin recorded in the cache', () => {
     await writeFile(join(tmp.dir, 'etc', 'policy.yaml'), policyYaml({ threshold: 1, rebuilders: [{ name: 'debian', keys: ['keys/debian.pem'] }], extra: EXEMPT_ORIGIN }));
     // The hook's own runtime: policy and cache from apt's configuration, no network.
     hookRuntime = await openRuntime({
-      config: configFromPairs([
+      config: AptConfig.fromItems([
         ['Reprogate::Policy', join(tmp.dir, 'etc', 'policy.yaml')],
         ['Reprogate::Cache', hookCache],
       ]),
