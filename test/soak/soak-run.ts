@@ -16,6 +16,7 @@
  * Shared by `npm run soak` (soak.ts, bundled into node_modules/.cache, so the
  * checkout is a parameter) and soak.test.ts. Deliberately not here: printing.
  */
+import { DEFAULT_NET_LIMITS } from '../../src/net/client.js';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ export interface SoakOptions {
   readonly seed?: number;
   /** /proc sampling period (default 200 ms). */
   readonly sampleEveryMs?: number;
-  /** Most open fds the method may hold at any sample (default 64). */
+  /** Most open fds the method may hold at any sample (default: 48 + a full connection pool per rebuilder). */
   readonly maxFds?: number;
   /** Largest allowed ratio of last-quarter to first-quarter peak RSS (default 1.5). */
   readonly maxRssGrowth?: number;
@@ -244,7 +245,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (listing.partial.length > 0) problems.push(`archives/partial/ is not empty: ${listing.partial.slice(0, 5).join(', ')}`);
 
     // ---- checks: fds and memory flat
-    const maxFds = options.maxFds ?? 64;
+    // Flat means bounded by the connection pools, not by the number of packages: a base
+    // of pipes, files and the http child, plus at most a full pool per rebuilder.
+    const maxFds = options.maxFds ?? 48 + REBUILDERS.length * DEFAULT_NET_LIMITS.connectionsPerOrigin;
     const peakFds = Math.max(0, ...samples.map((s) => s.fds));
     if (peakFds > maxFds) problems.push(`the method held ${peakFds} fds at once, bound ${maxFds}`);
     // apt may start more than one method process (a short-lived one, then the one that downloads):
