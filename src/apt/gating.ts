@@ -23,7 +23,7 @@ import { staysInScheme } from './scheme.js';
 /** Hashes over the exact bytes the gate accepted; apt compares these with its index. */
 export interface GateHashes {
   readonly sha256: string;
-  /** Reported when apt's index lists it: apt compares the hash types both sides have. */
+  /** Reported when `Acquire::ForceHash` makes apt compare this type alone (see method/gate.ts). */
   readonly sha512?: string;
   readonly md5?: string;
   readonly size: number;

@@ -5,9 +5,9 @@
  * hashes we computed (plus a `104 Warning` for an exempt or audit-mode pass), or
  * `400` with the one-line reason.
  */
-import type { AptConfig, GateResult, RelayGate, RelayLog } from '../apt/index.js';
+import type { AcquireItem, AptConfig, GateResult, RelayGate, RelayLog } from '../apt/index.js';
 import { selectRule } from '../policy/index.js';
-import type { FileDigests } from '../deb/index.js';
+import type { ExtraDigest, FileDigests } from '../deb/index.js';
 import type { PackageQuery } from '../rebuilders/index.js';
 import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
 import { appendDecision } from '../runtime/decision-log.js';
@@ -37,6 +37,7 @@ export async function createVerifyingGate(config: AptConfig, log: RelayLog, deps
   if (runtime.policy instanceof Error) log.error(`reprogate: every package will be refused: ${runtime.policy.message}`);
   else for (const w of runtime.policy.warnings) log.debug(`policy: ${w}`);
 
+  const forcedHash = config.get('Acquire::ForceHash');
   const early = new Map<string, { query: PackageQuery; evidence: Promise<Map<string, Evidence>> }>();
 
   return {
@@ -59,8 +60,7 @@ export async function createVerifyingGate(config: AptConfig, log: RelayLog, deps
           ? { name: hints.name, version: hints.version, architecture: hints.architecture }
           : undefined,
         prefetched,
-        // apt compares the hash types both it and the method list; computing others costs time.
-        extraDigests: [...(item.expected.sha512 !== undefined ? ['sha512' as const] : []), ...(item.expected.md5 !== undefined ? ['md5' as const] : [])],
+        extraDigests: forcedDigests(forcedHash, item),
       };
       const result = await checkDeb(request, { ...runtime.context, signal });
       const { verdict, digests } = result;
@@ -89,6 +89,19 @@ function prefetch(runtime: Runtime, hints: AcquireHints, now: Date): { query: Pa
   // Never an unhandled rejection: if it fails, the gate collects again.
   evidence.catch(() => undefined);
   return { query, evidence };
+}
+
+/**
+ * apt compares only the hash types both its index and the method report, and needs
+ * one in common; SHA-256 is in every index apt accepts. SHA-512 and MD5 cost three
+ * times as much as SHA-256 together, so they are computed only when
+ * `Acquire::ForceHash` makes apt compare that type alone.
+ */
+export function forcedDigests(forced: string | undefined, item: Pick<AcquireItem, 'expected'>): ExtraDigest[] {
+  const type = forced?.trim().toLowerCase();
+  if (type === 'sha512' && item.expected.sha512 !== undefined) return ['sha512'];
+  if ((type === 'md5sum' || type === 'md5') && item.expected.md5 !== undefined) return ['md5'];
+  return [];
 }
 
 function answer(verdict: Verdict, digests: FileDigests | undefined): GateResult {

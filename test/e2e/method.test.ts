@@ -299,6 +299,16 @@ describe('reprogate+http: gating real apt-get', () => {
       expect(rebuilders.servers.notset.requestsTo('sources/foo/1.0-1/metadata').length).toBeGreaterThan(0);
       expect(rebuilders.servers.third.requestsTo('sources/foo/1.0-1/metadata').length).toBeGreaterThan(0);
     }, E2E);
+
+    it('reports only SHA-256 unless Acquire::ForceHash asks for another type, which apt then gets and checks', async () => {
+      // The index lists MD5 and SHA-256, as Debian's do; apt needs one type in common.
+      expect(repo.packagesIndex).toMatch(/^MD5sum: /m);
+      for (const forced of [[], ['-o', 'Acquire::ForceHash=MD5Sum']]) {
+        const result = await install(['foo'], forced);
+        expectClean(result);
+        expect(await archivesListing(root)).toEqual({ archives: ['foo_1.0-1_amd64.deb'], partial: [] });
+      }
+    }, E2E);
   });
 
   describe('2. refusals: unattested, conflicting, tampered, swapped, below threshold', () => {
