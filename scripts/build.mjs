@@ -1,33 +1,58 @@
-// Bundles the three entry points into dist/ so that the installed program needs
-// no node_modules and runs on Debian's own nodejs (18.x in bookworm).
+// Bundles the entry points into dist/ so that the installed program needs no
+// node_modules and runs on Debian's own nodejs (18.x in bookworm).
 //
 // CommonJS output: the Debian package installs these files into
 // /usr/lib/reprogate/, where no package.json says "type": "module"; dist/ gets a
 // package.json of its own so that the same files also run from the checkout.
-// openpgp.js is imported lazily in the source; esbuild keeps that lazy (its
-// module body is only evaluated when an OpenPGP key is read).
+//
+// Start-up time is paid at every apt run (twice, for the method), and compiling
+// is most of it. So:
+// - apt-method.js is a launcher of a few kilobytes that answers apt's capability
+//   probe before apt-method-main.js, the method proper, is compiled;
+// - openpgp.js (a third of each bundle, needed only for armored OpenPGP keys) is
+//   a file of its own that the others require the first time such a key is read.
+// Each of these files is required by path relative to the one requiring it, so
+// they must stay side by side.
 import { build } from 'esbuild';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 
-const entryPoints = {
+/** Programs apt, dpkg or a user run; executable, with the interpreter line. */
+const programs = {
   reprogate: 'src/bin/reprogate.ts',
   'apt-method': 'src/bin/apt-method.ts',
   'pre-install-hook': 'src/bin/pre-install-hook.ts',
 };
+/** Loaded by the programs, never run. */
+const libraries = {
+  'apt-method-main': 'src/bin/apt-method-main.ts',
+  openpgp: 'scripts/openpgp-entry.mjs',
+};
+/** Imports the bundles leave as requires of a sibling file. */
+const siblings = { openpgp: './openpgp.js', './apt-method-main.js': './apt-method-main.js' };
 
+const keepSiblingsApart = {
+  name: 'siblings',
+  setup(b) {
+    const filter = new RegExp(`^(${Object.keys(siblings).map((s) => s.replace(/[./]/g, '\\$&')).join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      // The openpgp entry itself must bundle the real package.
+      args.importer.endsWith('openpgp-entry.mjs') ? undefined : { path: siblings[args.path], external: true },
+    );
+  },
+};
+
+// Start from nothing: a file left from an older layout must not ship.
+await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
 await writeFile('dist/package.json', JSON.stringify({ type: 'commonjs' }) + '\n');
-await build({
-  entryPoints,
+const shared = {
   outdir: 'dist',
   bundle: true,
   platform: 'node',
   target: 'node18',
   format: 'cjs',
-  // ESM dependencies (openpgp.js's Node build) read import.meta.url, which CommonJS lacks.
-  banner: { js: "#!/usr/bin/env node\nconst __import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
   define: { __REPROGATE_VERSION__: JSON.stringify(version), 'import.meta.url': '__import_meta_url' },
   legalComments: 'linked',
   sourcemap: false,
@@ -35,5 +60,12 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-});
-for (const name of Object.keys(entryPoints)) await chmod(`dist/${name}.js`, 0o755);
+  plugins: [keepSiblingsApart],
+  // import() of a sibling becomes require(): Node's ESM loader would cost start-up time.
+  supported: { 'dynamic-import': false },
+};
+// ESM dependencies (openpgp.js's Node build) read import.meta.url, which CommonJS lacks.
+const metaUrlShim = "const __import_meta_url = require('node:url').pathToFileURL(__filename).href;";
+await build({ ...shared, entryPoints: programs, banner: { js: `#!/usr/bin/env node\n${metaUrlShim}` } });
+await build({ ...shared, entryPoints: libraries, banner: { js: metaUrlShim } });
+for (const name of Object.keys(programs)) await chmod(`dist/${name}.js`, 0o755);

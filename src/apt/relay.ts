@@ -3,11 +3,10 @@
  * http method, which does the transfer (proxy, TLS, auth.conf, resume, redirects)
  * exactly as apt would, while we gate every package it delivers.
  *
- * - `100 Capabilities` is written at once, before anything is read: apt blocks on it,
- *   and its capability probe closes the pipes and sends SIGINT without a 601. We claim
- *   what the stock http method claims (Version, Pipeline, Send-Config,
- *   Send-URI-Encoded; research note §2.2), because we pass all of it through to that
- *   method; no Single-Instance, Local-Only or AuxRequests, which neither of us does.
+ * - `100 Capabilities` (capabilities.ts) is written at once, before anything is read
+ *   (or, in the installed method, by its launcher before this code is even loaded):
+ *   apt blocks on it, and its capability probe closes the pipes and sends SIGINT
+ *   without a 601.
  * - The child is started on the 601 (it names the methods directory), with argv0 set
  *   to our scheme so that it speaks our scheme in redirects (§0.3, §7.1). 601 and 600
  *   are forwarded verbatim; every reply is relayed verbatim except the child's own
@@ -40,7 +39,8 @@ import type { FramingLimits } from './protocol/framing.js';
 import { AptMessageParser } from './protocol/framing.js';
 import type { AptMessage, ParsedAptMessage } from './protocol/message.js';
 import { getField } from './protocol/message.js';
-import { capabilitiesMessage, generalFailureMessage, uriFailureMessage } from './protocol/replies.js';
+import { generalFailureMessage, uriFailureMessage } from './protocol/replies.js';
+import { relayCapabilitiesText } from './capabilities.js';
 
 /** apt's http method as seen by the relay: a child process with piped stdin/stdout. */
 export interface MethodChild {
@@ -82,6 +82,8 @@ export interface RelayOptions {
   readonly limits?: Partial<FramingLimits>;
   /** How long the child has after SIGINT before SIGKILL. */
   readonly killGraceMs?: number;
+  /** The launcher wrote `100 Capabilities` already (relayCapabilitiesText); do not repeat it. */
+  readonly capabilitiesSent?: boolean;
 }
 
 /** Exit status of a method that failed, as apt's own methods use. */
@@ -130,6 +132,7 @@ class Relay {
   private readonly io: RelayIo;
   private readonly scheme: string;
   private readonly killGraceMs: number;
+  private readonly capabilitiesSent: boolean;
   private readonly fromApt: AptMessageParser;
   private readonly fromChild: AptMessageParser;
   private readonly createGate: RelayOptions['createGate'];
@@ -163,6 +166,7 @@ class Relay {
     this.io = options.io;
     this.scheme = options.scheme;
     this.killGraceMs = options.killGraceMs ?? 3000;
+    this.capabilitiesSent = options.capabilitiesSent === true;
     this.fromApt = new AptMessageParser(options.limits);
     this.fromChild = new AptMessageParser(options.limits);
     this.createGate = options.createGate;
@@ -185,7 +189,7 @@ class Relay {
     // Before the 100: apt's probe sends SIGINT as soon as it has read it, and the
     // listener stays until the process exits so a late SIGINT cannot kill it.
     this.io.onInterrupt(() => this.stop('interrupted'));
-    this.send(capabilitiesMessage({ version: '1.0', pipeline: true, sendConfig: true, sendUriEncoded: true }));
+    if (!this.capabilitiesSent) this.sendRaw(relayCapabilitiesText());
     input.on('data', (chunk: Buffer) => this.onAptData(chunk));
     input.on('end', () => this.onAptEnd());
     input.on('error', () => this.onAptEnd());

@@ -1,24 +1,23 @@
 /**
  * Entry point of /usr/lib/apt/methods/reprogate+http and reprogate+https (both
- * links to this file). Composition root: the only place that binds the relay to
- * the real process, clock, network and file system.
+ * links to this file): a launcher a few kilobytes long.
+ *
+ * apt blocks on a method's `100 Capabilities`, and it starts every method twice
+ * per run: once only to read that message (then it closes the pipes and sends
+ * SIGINT), once for the work. Compiling the whole program before answering cost
+ * ~80 ms of each start, the probe's wholly wasted; so the launcher answers first
+ * and loads the method (apt-method-main.js, beside this file) afterwards.
  */
-import './quiet.js';
-import { methodScheme, nodeRelayIo, runRelay } from '../apt/index.js';
-import { createVerifyingGate } from '../method/gate.js';
+import { writeSync } from 'node:fs';
+import { relayCapabilitiesText } from '../apt/capabilities.js';
 
-async function main(): Promise<number> {
-  return runRelay({
-    scheme: methodScheme(process.argv[1] ?? ''),
-    createGate: (config, log) => createVerifyingGate(config, log, { env: process.env, now: () => new Date() }),
-    io: nodeRelayIo(process),
-  });
+try {
+  // fd 1 is apt's fresh pipe: a message this short is written whole, at once.
+  writeSync(1, relayCapabilitiesText());
+} catch {
+  process.exit(100); // apt is gone already
 }
-
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`reprogate: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(100);
-  },
-);
+import('./apt-method-main.js').catch((e: unknown) => {
+  process.stderr.write(`reprogate: cannot load the apt method: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(100);
+});
