@@ -5,7 +5,6 @@
  */
 import { resolve } from 'node:path';
 import { checkDeb } from '../runtime/check-deb.js';
-import { appendDecision } from '../runtime/decision-log.js';
 import { letThrough, oneLine, type Verdict } from '../verify/index.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
@@ -29,7 +28,7 @@ export async function verifyCommand(debs: readonly string[], options: VerifyOpti
     const verdicts = await mapBounded(debs, PARALLEL_DEBS, async (deb): Promise<Verdict> => {
       const { verdict } = await checkDeb({ path: resolve(deb), origin: undefined }, runtime.context);
       // The log is best effort here: a user without write access to it still gets the answer.
-      await appendDecision(runtime.settings.logFile, verdict).catch(() => undefined);
+      await runtime.decisions.append(verdict).catch(() => undefined);
       return verdict;
     });
     const passed = verdicts.every(letThrough);

@@ -11,7 +11,6 @@
  */
 import { resolve } from 'node:path';
 import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
-import { appendDecision } from '../runtime/decision-log.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
 import { letThrough, oneLine } from '../verify/index.js';
 import { parseHookInput, type InstallAction } from './input.js';
@@ -47,7 +46,7 @@ export async function runHook(io: HookIo): Promise<number> {
     const archives = input.config.findDir('Dir::Cache::archives', '/var/cache/apt/archives/');
     const verdicts = await mapBounded(installs, 4, async (action) => {
       const { verdict } = await checkDeb(requestFor(action, runtime, archives, io.now), runtime.context);
-      await appendDecision(runtime.settings.logFile, verdict).catch((e: unknown) => io.stderr(`reprogate: warning: cannot write the decision log: ${(e as Error).message}\n`));
+      await runtime.decisions.append(verdict).catch((e: unknown) => io.stderr(`reprogate: warning: cannot write the decision log: ${(e as Error).message}\n`));
       return verdict;
     });
     for (const v of verdicts) {

@@ -10,7 +10,6 @@ import { selectRule } from '../policy/index.js';
 import type { ExtraDigest, FileDigests } from '../deb/index.js';
 import type { PackageQuery } from '../rebuilders/index.js';
 import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
-import { appendDecision } from '../runtime/decision-log.js';
 import { collectEvidence } from '../runtime/evidence.js';
 import { dropPrivileges } from '../runtime/privileges.js';
 import { DEFAULT_CACHE_MAX_AGE_MS, openRuntime, type Runtime } from '../runtime/runtime.js';
@@ -64,7 +63,7 @@ export async function createVerifyingGate(config: AptConfig, log: RelayLog, deps
       };
       const result = await checkDeb(request, { ...runtime.context, signal });
       const { verdict, digests } = result;
-      await appendDecision(runtime.settings.logFile, verdict).catch((e: unknown) => log.error(`reprogate: cannot write the decision log: ${(e as Error).message}`));
+      await runtime.decisions.append(verdict).catch((e: unknown) => log.error(`reprogate: cannot write the decision log: ${(e as Error).message}`));
       log.debug(`${verdict.code} ${verdict.package.name} ${verdict.package.version}`);
       return answer(verdict, digests);
     },

@@ -1,28 +1,52 @@
 /**
  * The decision log (`Reprogate::Log`): one JSON line per Verdict, appended.
- * `reprogate explain` reads it back when the .deb itself is gone. Lines are
- * written with a single `appendFile`, so concurrent writers (several method
- * processes, the hook) never interleave within a line. Writing is best effort:
- * a full disk must not turn a verified package into a refusal, but the failure
- * is reported.
+ * `reprogate explain` reads it back when the .deb itself is gone. The file is
+ * opened once per process in append mode and each line is one write, so
+ * concurrent writers (several method processes, the hook) never interleave
+ * within a line. Writing is best effort: a full disk must not turn a verified
+ * package into a refusal, but the failure is reported.
  */
-import { appendFile, chown, open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Verdict } from '../verify/index.js';
 
-export async function appendDecision(file: string, verdict: Verdict): Promise<void> {
-  const line = JSON.stringify(verdict) + '\n';
-  const existed = await stat(file).then(
-    () => true,
-    () => false,
-  );
-  await appendFile(file, line, { mode: 0o644 });
-  // Root (the hook) creating the log must not lock out `_apt` (the method): hand the
-  // new file to whoever owns its folder.
-  if (!existed && process.getuid?.() === 0) {
+export interface DecisionLog {
+  /** Appends one line; rejects when the log cannot be written (the caller reports it). */
+  append(verdict: Verdict): Promise<void>;
+  /** Closes the file (a handle left to the garbage collector makes Node warn). */
+  close(): Promise<void>;
+}
+
+/** Opens nothing until the first decision: a run that decides nothing leaves no log behind. */
+export function openDecisionLog(file: string): DecisionLog {
+  let handle: Promise<FileHandle> | undefined;
+  return {
+    async append(verdict) {
+      handle ??= openForAppend(file);
+      // A failed open is retried at the next decision (the folder may appear meanwhile).
+      const h = await handle.catch((e: unknown) => {
+        handle = undefined;
+        throw e;
+      });
+      await h.appendFile(JSON.stringify(verdict) + '\n');
+    },
+    async close() {
+      const h = await handle?.catch(() => undefined);
+      handle = undefined;
+      await h?.close();
+    },
+  };
+}
+
+async function openForAppend(file: string): Promise<FileHandle> {
+  const h = await open(file, 'a', 0o644);
+  // Root (the hook) creating the log must not lock out `_apt` (the method): hand a
+  // file still empty (so, presumably, new) to whoever owns its folder.
+  if (process.getuid?.() === 0 && (await h.stat()).size === 0) {
     const folder = await stat(dirname(file));
-    await chown(file, folder.uid, folder.gid).catch(() => undefined);
+    await h.chown(folder.uid, folder.gid).catch(() => undefined);
   }
+  return h;
 }
 
 /** Verdicts for a sha256, or for `name=version`, newest last; a corrupt line is skipped. */

@@ -12,6 +12,7 @@ import type { AptConfigView, Environment } from '../net/proxy.js';
 import { loadPolicy, type Policy } from '../policy/index.js';
 import { createAdapter, type RebuilderAdapter } from '../rebuilders/index.js';
 import type { CheckContext } from './check-deb.js';
+import { openDecisionLog, type DecisionLog } from './decision-log.js';
 import { settingsFrom, type Settings } from './settings.js';
 
 export interface RuntimeOptions {
@@ -35,6 +36,8 @@ export interface Runtime {
   readonly policy: Policy | Error;
   readonly context: CheckContext;
   readonly http: HttpClient | undefined;
+  /** `Reprogate::Log`, opened on the first decision. */
+  readonly decisions: DecisionLog;
   close(): Promise<void>;
 }
 
@@ -73,7 +76,17 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       onWarning: options.onWarning,
     },
   };
-  return { settings, policy, context, http, close: async () => http?.close() };
+  const decisions = openDecisionLog(settings.logFile);
+  return {
+    settings,
+    policy,
+    context,
+    http,
+    decisions,
+    close: async () => {
+      await Promise.all([http?.close(), decisions.close()]);
+    },
+  };
 }
 
 /** `Acquire::https::CaInfo`: apt's own trust anchors for https apply to attestation fetches too. */
