@@ -5,7 +5,7 @@
  * writes the results as JSON — test/bench/results.json for a full run, a temp file
  * for `BENCH_QUICK=1` (CI's check that the benchmark still works; it judges no time).
  *
- * Environment: BENCH_QUICK=1 (BENCH_PEER=1 adds a small W1-peer to it); BENCH_ONLY=w1,w2,w3,w4,micro (w1 includes the peer);
+ * Environment: BENCH_QUICK=1 (BENCH_PEER=1 adds a small W1-peer to it, BENCH_PEER=0 drops it from the full run); BENCH_ONLY=w1,w2,w3,w4,micro (w1 includes the peer);
  * BENCH_OUT=<file>; BENCH_APT_CONFIG="Key=Value;…" (added to every apt root, for
  * trying a setting); BENCH_CPU_PROF=<dir> (CPU profiles of every method process);
  * BENCH_KEEP=1 (keep the lab folder).
@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   const root = resolve(process.env['REPROGATE_ROOT'] ?? process.cwd());
   const quick = process.env['BENCH_QUICK'] === '1';
   // BENCH_PEER=1 adds a small W1-peer to the quick profile (a check that the peer setup still works).
-  const profile = quick ? (process.env['BENCH_PEER'] === '1' ? { ...QUICK, peer: { packages: 5, runs: 1 } } : QUICK) : FULL;
+  // BENCH_PEER=0 drops the peer from the full profile (a quicker W1 while tuning).
+  const peerSetting = process.env['BENCH_PEER'];
+  const base = quick ? (peerSetting === '1' ? { ...QUICK, peer: { packages: 5, runs: 1 } } : QUICK) : FULL;
+  const profile = peerSetting === '0' ? { ...base, peer: undefined } : base;
   const only = selectWorkloads(process.env['BENCH_ONLY']);
   const method = join(root, 'dist/apt-method.js');
   const hook = join(root, 'dist/pre-install-hook.js');
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
     };
     const full: BenchResults = { ...measured, targets: judgeTargets(measured) };
 
-    const out = process.env['BENCH_OUT'] ?? (profile.name === 'full' && only.size === WORKLOADS.length ? join(root, 'test/bench/results.json') : join(tmpdir(), `reprogate-bench-${profile.name}.json`));
+    const out = process.env['BENCH_OUT'] ?? (profile.name === 'full' && profile.peer !== undefined && only.size === WORKLOADS.length ? join(root, 'test/bench/results.json') : join(tmpdir(), `reprogate-bench-${profile.name}.json`));
     await writeFile(out, `${JSON.stringify(full, null, 2)}\n`);
     process.stdout.write(`\n${renderTable(full)}\nresults: ${out}\n`);
   } finally {
