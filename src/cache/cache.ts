@@ -4,26 +4,29 @@
  * not ask rebuilders the same question over and over.
  *
  * Layout under the cache folder (`Reprogate::Cache`, default /var/cache/reprogate):
- *   v1/<sha256[0:2]>/<sha256>/<rebuilder>/meta.json   (entry.ts)
- *   v1/<sha256[0:2]>/<sha256>/<rebuilder>/<n>.json    raw documents, as served
- * Each entry folder is written whole and renamed into place; files are 0644 and
- * folders 0755 whatever the umask, and can be handed to the cache's owner (the
- * root-run hook must not leave files `_apt` cannot replace).
+ *   v2/<sha256[0:2]>/<sha256>.<rebuilder>.entry   one file per entry (format: entry.ts)
+ * The sha256 is 64 lowercase hex and rebuilder names are restricted (identity.ts), so
+ * the name says whose entry it is; the meta line inside must say so too. Each entry is
+ * written to a temporary file beside it and renamed over it, so a reader sees the old
+ * entry or the new one, whole; files are 0644 and folders 0755 whatever the umask, and
+ * can be handed to the cache's owner (the root-run hook must not leave files `_apt`
+ * cannot replace). The v1 layout (a folder per entry) left by older versions is not
+ * read, migrated or removed: those entries are simply misses.
  *
  * Reading gives back untrusted bytes: the caller verifies them again every time. A
  * missing, corrupt, oversized, or unreadable entry is a miss with a reason, never an
  * error. A negative entry ("this rebuilder had nothing") holds for `negativeTtlMs`
  * only. Time is always passed in.
  *
- * EDGE. Deliberately not here: pruning old entries, and any judgement of the bytes.
+ * EDGE. Deliberately not here: pruning old entries (or temporary files a crash left),
+ * and any judgement of the bytes.
  */
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ReprogateError } from '../errors.js';
-import { readFileCapped, writeFolderAtomically, type FolderWriteOptions, type NamedBytes } from '../rebuilders/files.js';
+import { atomicFileWriter, readFileCapped } from '../rebuilders/files.js';
 import { isRebuilderName, isSha256 } from '../rebuilders/identity.js';
 import type { FetchedDocument, LookupResult } from '../rebuilders/types.js';
-import { documentFileName, LIMITS, parseMeta, serialiseMeta, storableLine, type EntryMeta } from './entry.js';
+import { LIMITS, maxEntryBytes, parseEntry, serialiseEntry, storableLine, type Entry } from './entry.js';
 
 export type CacheErrorCode = 'CACHE_BAD_KEY' | 'CACHE_BAD_ENTRY' | 'CACHE_TOO_LARGE' | 'CACHE_WRITE';
 
@@ -56,45 +59,33 @@ export interface AttestationCache {
   put(sha256: string, rebuilder: string, result: LookupResult, context: PutContext): Promise<void>;
 }
 
-const META = 'meta.json';
-const MAX_META_BYTES = 256 * 1024;
+const VERSION_FOLDER = 'v2';
 
 export function openCache(options: CacheOptions): AttestationCache {
   const bounds = { maxDocuments: options.maxDocuments ?? 32, maxDocumentBytes: options.maxDocumentBytes ?? 4 * 1024 * 1024 };
-  const writeOptions: FolderWriteOptions = {
+  const writer = atomicFileWriter(options.dir, {
     dirMode: 0o755,
     fileMode: 0o644,
     ...(options.owner === undefined ? {} : { owner: options.owner }),
-  };
-  const segments = (sha256: string, rebuilder: string): string[] => ['v1', sha256.slice(0, 2), sha256, rebuilder];
+  });
+  const folders = (sha256: string): string[] => [VERSION_FOLDER, sha256.slice(0, 2)];
+  const fileName = (sha256: string, rebuilder: string): string => `${sha256}.${rebuilder}.entry`;
 
   return {
     async get(sha256, rebuilder, now) {
       if (!isSha256(sha256) || !isRebuilderName(rebuilder)) return miss('invalid key');
-      const folder = join(options.dir, ...segments(sha256, rebuilder));
-      const metaRead = await readFileCapped(join(folder, META), MAX_META_BYTES);
-      if (!metaRead.ok) return miss(metaRead.why === 'missing' ? 'not cached' : `meta.json ${metaRead.why}: ${metaRead.detail}`);
-      const meta = parseMeta(metaRead.bytes, { sha256, rebuilder }, bounds);
-      if (typeof meta === 'string') return miss(meta);
+      const read = await readFileCapped(join(options.dir, ...folders(sha256), fileName(sha256, rebuilder)), maxEntryBytes(bounds));
+      if (!read.ok) return miss(read.why === 'missing' ? 'not cached' : `entry ${read.why}: ${read.detail}`);
+      const entry = parseEntry(read.bytes, { sha256, rebuilder }, bounds);
+      if (typeof entry === 'string') return miss(entry);
 
-      if (meta.result === 'missing') {
-        const age = now.getTime() - meta.fetchedAt.getTime();
-        // A negative entry from the future (clock stepped back) must not hold forever.
-        if (age < 0 || age >= options.negativeTtlMs) return miss('negative entry expired');
-        const { code, reason, transient, origin, fetchedAt } = meta;
-        return { kind: 'missing', code, reason, transient, origin, fetchedAt };
-      }
-
-      const documents: FetchedDocument[] = [];
-      for (const record of meta.documents) {
-        const read = await readFileCapped(join(folder, record.file), record.size);
-        if (!read.ok) return miss(`${record.file} ${read.why}`);
-        if (read.bytes.length !== record.size || sha256Hex(read.bytes) !== record.sha256) {
-          return miss(`${record.file} does not match meta.json`);
-        }
-        documents.push({ url: record.url, bytes: read.bytes });
-      }
-      return { kind: 'found', documents, origin: meta.origin, fetchedAt: meta.fetchedAt };
+      const { origin, fetchedAt } = entry;
+      if (entry.result === 'found') return { kind: 'found', documents: entry.documents, origin, fetchedAt };
+      const age = now.getTime() - fetchedAt.getTime();
+      // A negative entry from the future (clock stepped back) must not hold forever.
+      if (age < 0 || age >= options.negativeTtlMs) return miss('negative entry expired');
+      const { code, reason, transient } = entry;
+      return { kind: 'missing', code, reason, transient, origin, fetchedAt };
     },
 
     async put(sha256, rebuilder, result, context) {
@@ -105,25 +96,23 @@ export function openCache(options: CacheOptions): AttestationCache {
       const base = { sha256, rebuilder, origin, fetchedAt: context.now };
       if (Number.isNaN(context.now.getTime())) throw new CacheError('CACHE_BAD_ENTRY', 'cannot cache with an invalid time');
 
-      let meta: EntryMeta;
-      const files: NamedBytes[] = [];
+      let entry: Entry;
       if (result.status === 'found') {
         if (result.documents.length === 0) throw new CacheError('CACHE_BAD_ENTRY', 'a found result without documents');
         if (result.documents.length > bounds.maxDocuments) {
           throw new CacheError('CACHE_TOO_LARGE', `${result.documents.length} documents, more than ${bounds.maxDocuments}`);
         }
-        const documents = result.documents.map((document, index) => {
+        const documents: FetchedDocument[] = result.documents.map((document, index) => {
           if (document.bytes.length > bounds.maxDocumentBytes) {
             throw new CacheError('CACHE_TOO_LARGE', `document ${index} has ${document.bytes.length} bytes, more than ${bounds.maxDocumentBytes}`);
           }
           const url = storableLine(document.url, LIMITS.MAX_URL);
           if (url === '') throw new CacheError('CACHE_BAD_ENTRY', `document ${index} has no URL`);
-          files.push({ name: documentFileName(index), bytes: document.bytes });
-          return { file: documentFileName(index), url, size: document.bytes.length, sha256: sha256Hex(document.bytes) };
+          return { url, bytes: document.bytes };
         });
-        meta = { ...base, result: 'found', documents };
+        entry = { ...base, result: 'found', documents };
       } else {
-        meta = {
+        entry = {
           ...base,
           result: 'missing',
           code: /^[A-Z][A-Z0-9_]{0,63}$/.test(result.code) ? result.code : 'REBUILDER_INTERNAL',
@@ -131,9 +120,10 @@ export function openCache(options: CacheOptions): AttestationCache {
           transient: result.transient,
         };
       }
-      files.push({ name: META, bytes: serialiseMeta(meta) });
+      const bytes = serialiseEntry(entry);
+      if (typeof bytes === 'string') throw new CacheError('CACHE_TOO_LARGE', `cannot cache the entry for ${rebuilder}: ${bytes}`);
       try {
-        await writeFolderAtomically(options.dir, segments(sha256, rebuilder), files, writeOptions);
+        await writer.write(folders(sha256), fileName(sha256, rebuilder), bytes);
       } catch (e) {
         const detail = e instanceof Error ? e.message : String(e);
         throw new CacheError('CACHE_WRITE', `cannot write the cache entry for ${rebuilder} under ${options.dir}: ${detail}`, { cause: e });
@@ -144,8 +134,4 @@ export function openCache(options: CacheOptions): AttestationCache {
 
 function miss(why: string): CacheLookup {
   return { kind: 'miss', why };
-}
-
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }

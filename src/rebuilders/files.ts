@@ -6,15 +6,16 @@
  * more than the cap, and report every failure as a value (a folder someone else can
  * write to is untrusted input, and a bad file there is a miss, not a crash).
  *
- * Writes build the whole folder under a temporary name beside the target and rename
- * it into place, so a reader sees the old folder, the new one, or (for an instant
- * while one replaces the other) none — never a half-written one. Modes are set
- * explicitly (a root hook may run with umask 077, and `_apt` must still read), and
- * ownership can be handed to the cache's owner. Each directory on the way down is
- * checked to be a real directory, not a symlink planted to redirect the write.
+ * Writes build the whole folder (or, for `atomicFileWriter`, the whole file) under a
+ * temporary name beside the target and rename it into place, so a reader sees the old
+ * one or the new one (a folder: for an instant while one replaces the other, none) —
+ * never a half-written one. Modes come out as asked whatever the umask (a root hook
+ * may run with umask 077, and `_apt` must still read), and ownership can be handed to
+ * the cache's owner. Each directory on the way down is checked to be a real directory,
+ * not a symlink planted to redirect the write.
  *
  * EDGE. Deliberately not here: fsync (a torn file after a crash fails its hash check
- * and is a miss), locking (concurrent writers of one folder: the last rename wins).
+ * and is a miss), locking (concurrent writers of one target: the last rename wins).
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -115,11 +116,7 @@ export async function writeFolderAtomically(
   files: readonly NamedBytes[],
   options: FolderWriteOptions,
 ): Promise<string> {
-  for (const part of [...segments, ...files.map((f) => f.name)]) {
-    if (part === '' || part === '.' || part === '..' || part.includes('/') || part.includes('\0')) {
-      throw new Error(`refusing path segment ${JSON.stringify(part)}`);
-    }
-  }
+  checkSegments([...segments, ...files.map((f) => f.name)]);
   if (segments.length === 0) throw new Error('no folder to write');
 
   const created = await mkdir(root, { recursive: true, mode: options.dirMode });
@@ -148,6 +145,99 @@ export async function writeFolderAtomically(
   return target;
 }
 
+export interface AtomicFileWriter {
+  /**
+   * Writes `bytes` as the file `root/folders.../name`, replacing what was there; each
+   * of `folders` and `name` must be a plain name (no separators).
+   */
+  write(folders: readonly string[], name: string, bytes: Uint8Array): Promise<string>;
+}
+
+/**
+ * For a process that writes many files under one root (the attestation cache): each
+ * file goes to a temporary name in its final folder (`.tmp-<name>-<random>`) and is
+ * renamed over the target, which rename(2) replaces atomically. The cost per write is
+ * kept to open, write, close, rename: folders are made and checked once per writer
+ * (again only if one vanishes), and modes are fixed only when the umask, read once
+ * here, would strip bits; ownership is handed over on every write when asked.
+ */
+export function atomicFileWriter(root: string, options: FolderWriteOptions): AtomicFileWriter {
+  // Reading the umask leaves it as it was. A running method or hook does not change its own.
+  const umask = process.umask();
+  const fixDirMode = (options.dirMode & umask) !== 0;
+  const fixFileMode = (options.fileMode & umask) !== 0;
+  const known = new Map<string, Promise<void>>();
+
+  /**
+   * One creation and check per folder, shared by concurrent writes; forgotten if it
+   * fails. Not for a writer handing files to another owner (root's hook writing the
+   * `_apt` cache): that owner could swap a checked folder for a symlink meanwhile,
+   * so every write checks again.
+   */
+  const once = (path: string, make: () => Promise<void>): Promise<void> => {
+    if (options.owner !== undefined) return make();
+    let ready = known.get(path);
+    if (ready === undefined) {
+      ready = make();
+      known.set(path, ready);
+      ready.catch(() => known.delete(path));
+    }
+    return ready;
+  };
+  const settleFolder = async (path: string): Promise<void> => {
+    if (fixDirMode) await chmod(path, options.dirMode);
+    if (options.owner !== undefined) await chown(path, options.owner.uid, options.owner.gid);
+  };
+  const folderReady = async (folders: readonly string[]): Promise<string> => {
+    await once(root, async () => {
+      const created = await mkdir(root, { recursive: true, mode: options.dirMode });
+      if (created !== undefined) await settleFolder(root);
+    });
+    let path = root;
+    for (const folder of folders) {
+      const here = join(path, folder);
+      await once(here, () => makeRealDirectory(here, options.dirMode, settleFolder));
+      path = here;
+    }
+    return path;
+  };
+
+  return {
+    async write(folders, name, bytes) {
+      checkSegments([...folders, name]);
+      const folder = await folderReady(folders);
+      const temporary = (): string => join(folder, `.tmp-${name}-${randomBytes(6).toString('hex')}`);
+      let path = temporary();
+      let handle;
+      try {
+        handle = await open(path, 'wx', options.fileMode);
+      } catch (e) {
+        if (codeOf(e) !== 'ENOENT') throw e;
+        // A folder known to exist was removed under us (the cache was cleared): make them again, once.
+        known.clear();
+        await folderReady(folders);
+        path = temporary();
+        handle = await open(path, 'wx', options.fileMode);
+      }
+      try {
+        try {
+          await handle.writeFile(bytes);
+          if (fixFileMode) await handle.chmod(options.fileMode);
+          if (options.owner !== undefined) await handle.chown(options.owner.uid, options.owner.gid);
+        } finally {
+          await handle.close();
+        }
+        const target = join(folder, name);
+        await rename(path, target);
+        return target;
+      } catch (e) {
+        await rm(path, { force: true }).catch(() => undefined);
+        throw e;
+      }
+    },
+  };
+}
+
 /** rename(2) cannot replace a non-empty folder: move the old one aside first, then drop it. */
 async function moveIntoPlace(temporary: string, target: string): Promise<void> {
   try {
@@ -168,15 +258,28 @@ async function moveIntoPlace(temporary: string, target: string): Promise<void> {
 }
 
 async function ensureRealDirectory(path: string, options: FolderWriteOptions): Promise<void> {
+  await makeRealDirectory(path, options.dirMode, (made) => settle(made, options.dirMode, options.owner));
+}
+
+/** Makes `path` (then `settle`s it) or checks that what is there is a directory, not a symlink or file. */
+async function makeRealDirectory(path: string, mode: number, settleMade: (path: string) => Promise<void>): Promise<void> {
   try {
-    await mkdir(path, { mode: options.dirMode });
-    await settle(path, options.dirMode, options.owner);
-    return;
+    await mkdir(path, { mode });
   } catch (e) {
     if (codeOf(e) !== 'EEXIST') throw e;
+    const info = await lstat(path);
+    if (!info.isDirectory()) throw new Error(`${path} exists and is not a directory`);
+    return;
   }
-  const info = await lstat(path);
-  if (!info.isDirectory()) throw new Error(`${path} exists and is not a directory`);
+  await settleMade(path);
+}
+
+function checkSegments(parts: readonly string[]): void {
+  for (const part of parts) {
+    if (part === '' || part === '.' || part === '..' || part.includes('/') || part.includes('\0')) {
+      throw new Error(`refusing path segment ${JSON.stringify(part)}`);
+    }
+  }
 }
 
 async function settle(path: string, mode: number, owner: FolderWriteOptions['owner']): Promise<void> {

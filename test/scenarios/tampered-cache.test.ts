@@ -3,13 +3,14 @@
  * shared cache on a fleet, a restored backup) alters a cached attestation so that
  * the next check — the pre-install hook above all, which trusts the cache for ever —
  * accepts a package nobody vouched for: a flipped byte, a document swapped with its
- * meta.json fixed up to match, a document for another package, a symlink.
+ * meta line fixed up to match, a document for another package, a symlink.
  *
- * Stopped by: src/cache/cache.ts (each document's size and sha256 are checked against
- * meta.json, symlinks are not followed, and anything unusable is a miss) and, because
+ * Stopped by: src/cache/entry.ts and cache.ts (each document's size and sha256 are
+ * checked against the entry's meta line, the meta line must name this sha256 and
+ * rebuilder, symlinks are not followed, and anything unusable is a miss) and, because
  * the cache stores bytes and never an "ok", src/verify/decide.ts verifying every
  * cached document again on every read. Not stopped: the repository origin kept in
- * meta.json, which the hook trusts only for files in apt's archives (see the end).
+ * the meta line, which the hook trusts only for files in apt's archives (see the end).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -51,7 +52,7 @@ beforeEach(async () => {
   cacheDir = join(tmp.dir, 'cache');
   await rm(cacheDir, { recursive: true, force: true });
   cache = openCache({ dir: cacheDir, negativeTtlMs: 3600_000 });
-  entry = join(cacheDir, 'v1', deb.sha256.slice(0, 2), deb.sha256, 'debian');
+  entry = join(cacheDir, 'v2', deb.sha256.slice(0, 2), `${deb.sha256}.debian.entry`);
   const first = await check({ path: deb.path }, { policy, cache, answers: { debian: served(rebuilderdAttestation(deb.fileName, deb.sha256, debian)) } });
   expect(first.verdict.code).toBe('ACCEPTED');
 });
@@ -63,12 +64,29 @@ async function hookCheck() {
   return { verdict, askedNetwork: offline.calls > 0 };
 }
 
-/** Rewrites meta.json so that document 0's size and sha256 match `bytes`, as a careful attacker would. */
-async function fixUpMeta(bytes: Buffer): Promise<void> {
-  const meta = JSON.parse(await readFile(join(entry, 'meta.json'), 'utf8')) as { documents: { size: number; sha256: string }[] };
-  meta.documents[0]!.size = bytes.length;
-  meta.documents[0]!.sha256 = createHash('sha256').update(bytes).digest('hex');
-  await writeFile(join(entry, 'meta.json'), JSON.stringify(meta));
+interface EntryMeta {
+  sha256: string;
+  documents: { size: number; sha256: string }[];
+}
+
+/** The entry file's meta line (parsed) and the one document after it. */
+async function readEntry(): Promise<{ meta: EntryMeta; document: Buffer }> {
+  const file = await readFile(entry);
+  const end = file.indexOf(0x0a);
+  return { meta: JSON.parse(file.subarray(0, end).toString('utf8')) as EntryMeta, document: file.subarray(end + 1) };
+}
+
+async function writeEntry(meta: EntryMeta, document: Buffer): Promise<void> {
+  await writeFile(entry, Buffer.concat([Buffer.from(`${JSON.stringify(meta)}\n`), document]));
+}
+
+/** Puts `document` in the entry with the meta line's size and sha256 fixed up to match, as a careful attacker would. */
+async function swapDocument(document: Buffer): Promise<void> {
+  const { meta } = await readEntry();
+  expect(meta.documents).toHaveLength(1);
+  meta.documents[0]!.size = document.length;
+  meta.documents[0]!.sha256 = createHash('sha256').update(document).digest('hex');
+  await writeEntry(meta, document);
 }
 
 describe('a tampered cache entry is never accepted', () => {
@@ -79,51 +97,47 @@ describe('a tampered cache entry is never accepted', () => {
   });
 
   it('one flipped byte in the document: a cache miss (size/sha256 check), and with the network down, refused', async () => {
-    const bytes = await readFile(join(entry, '0.json'));
-    const at = bytes.length - 20;
-    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
-    await writeFile(join(entry, '0.json'), bytes);
+    const { meta, document } = await readEntry();
+    const at = document.length - 20;
+    document.writeUInt8(document.readUInt8(at) ^ 0x01, at);
+    await writeEntry(meta, document);
     const { verdict, askedNetwork } = await hookCheck();
     expect(askedNetwork).toBe(true);
     expect(verdict.code).toBe('REFUSED_BELOW_THRESHOLD');
     expect(outcomeOf(verdict, 'debian')).toMatchObject({ status: 'missing', code: 'REBUILDER_OFFLINE', transient: true });
   });
 
-  it('a changed digest with meta.json fixed up to match: read back, verified again, invalid', async () => {
-    const doc = JSON.parse(await readFile(join(entry, '0.json'), 'utf8')) as { signed: { products: Record<string, { sha256: string }> } };
+  it('a changed digest with the meta line fixed up to match: read back, verified again, invalid', async () => {
+    const doc = JSON.parse((await readEntry()).document.toString('utf8')) as { signed: { products: Record<string, { sha256: string }> } };
     doc.signed.products[deb.fileName]!.sha256 = deb.sha256.replace(/.$/, (c) => (c === '0' ? '1' : '0'));
-    const bytes = Buffer.from(JSON.stringify(doc));
-    await writeFile(join(entry, '0.json'), bytes);
-    await fixUpMeta(bytes);
+    await swapDocument(Buffer.from(JSON.stringify(doc)));
     const { verdict, askedNetwork } = await hookCheck();
     expect(askedNetwork).toBe(false);
     expect(verdict.code).toBe('REFUSED_BELOW_THRESHOLD');
     expect(outcomeOf(verdict, 'debian')).toMatchObject({ status: 'invalid', code: 'SIGNATURE_INVALID' });
   });
 
-  it("a genuine document for another build of the package, swapped in with meta.json fixed up: no vote for this sha256", async () => {
-    const swapped = rebuilderdAttestation(other.fileName, other.sha256, debian);
-    await writeFile(join(entry, '0.json'), swapped);
-    await fixUpMeta(swapped);
+  it("a genuine document for another build of the package, swapped in with the meta line fixed up: no vote for this sha256", async () => {
+    await swapDocument(rebuilderdAttestation(other.fileName, other.sha256, debian));
     const { verdict } = await hookCheck();
     expect(verdict.code).toBe('REFUSED_BELOW_THRESHOLD');
     expect(outcomeOf(verdict, 'debian')).toMatchObject({ status: 'missing', code: 'NO_MATCHING_ATTESTATION' });
   });
 
-  it('the document replaced by a symlink to another file: a miss', async () => {
-    const elsewhere = join(tmp.dir, 'planted.json');
-    await writeFile(elsewhere, await readFile(join(entry, '0.json')));
-    await rm(join(entry, '0.json'));
-    await symlink(elsewhere, join(entry, '0.json'));
+  it('the entry replaced by a symlink to a file elsewhere (an intact copy): a miss', async () => {
+    const elsewhere = join(tmp.dir, 'planted.entry');
+    await writeFile(elsewhere, await readFile(entry));
+    await rm(entry);
+    await symlink(elsewhere, entry);
     const { verdict, askedNetwork } = await hookCheck();
     expect(askedNetwork).toBe(true);
     expect(verdict.code).toBe('REFUSED_BELOW_THRESHOLD');
   });
 
-  it('a meta.json that claims the entry of another sha256: a miss', async () => {
-    const meta = JSON.parse(await readFile(join(entry, 'meta.json'), 'utf8')) as { sha256: string };
+  it('a meta line that claims the entry of another sha256: a miss', async () => {
+    const { meta, document } = await readEntry();
     meta.sha256 = other.sha256;
-    await writeFile(join(entry, 'meta.json'), JSON.stringify(meta));
+    await writeEntry(meta, document);
     const { verdict, askedNetwork } = await hookCheck();
     expect(askedNetwork).toBe(true);
     expect(verdict.code).toBe('REFUSED_BELOW_THRESHOLD');
