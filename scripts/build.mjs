@@ -5,14 +5,12 @@
 // /usr/lib/reprogate/, where no package.json says "type": "module"; dist/ gets a
 // package.json of its own so that the same files also run from the checkout.
 //
-// Start-up time is paid at every apt run (twice, for the method), and compiling
-// is most of it. So:
-// - apt-method.js is a launcher of a few kilobytes that answers apt's capability
-//   probe before apt-method-main.js, the method proper, is compiled;
+// Start-up time is paid at every apt run (twice, for the method). So:
+// - apt-method is a shell script (scripts/apt-method.in) that answers apt's
+//   capability probe without starting Node, then runs apt-method-main.js;
 // - openpgp.js (a third of each bundle, needed only for armored OpenPGP keys) is
 //   a file of its own that the others require the first time such a key is read.
-// Each of these files is required by path relative to the one requiring it, so
-// they must stay side by side.
+// Each of these files finds the others by its own path, so they stay side by side.
 import { build } from 'esbuild';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 
@@ -21,7 +19,6 @@ const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 /** Programs apt, dpkg or a user run; executable, with the interpreter line. */
 const programs = {
   reprogate: 'src/bin/reprogate.ts',
-  'apt-method': 'src/bin/apt-method.ts',
   'pre-install-hook': 'src/bin/pre-install-hook.ts',
 };
 /** Loaded by the programs, never run. */
@@ -30,7 +27,7 @@ const libraries = {
   openpgp: 'scripts/openpgp-entry.mjs',
 };
 /** Imports the bundles leave as requires of a sibling file. */
-const siblings = { openpgp: './openpgp.js', './apt-method-main.js': './apt-method-main.js' };
+const siblings = { openpgp: './openpgp.js' };
 
 const keepSiblingsApart = {
   name: 'siblings',
@@ -69,3 +66,16 @@ const metaUrlShim = "const __import_meta_url = require('node:url').pathToFileURL
 await build({ ...shared, entryPoints: programs, banner: { js: `#!/usr/bin/env node\n${metaUrlShim}` } });
 await build({ ...shared, entryPoints: libraries, banner: { js: metaUrlShim } });
 for (const name of Object.keys(programs)) await chmod(`dist/${name}.js`, 0o755);
+await writeFile('dist/apt-method', await methodLauncher(), { mode: 0o755 });
+
+/** scripts/apt-method.in with the relay's own `100 Capabilities` (src/apt/capabilities.ts) filled in. */
+async function methodLauncher() {
+  const { outputFiles } = await build({ ...shared, entryPoints: ['src/apt/capabilities.ts'], write: false, outdir: undefined, legalComments: 'none', plugins: [] });
+  const module = { exports: {} };
+  new Function('module', 'exports', outputFiles[0].text)(module, module.exports);
+  const message = module.exports.relayCapabilitiesText();
+  // Inside printf's single-quoted format, only these would need escaping; none may occur.
+  if (/['%\\]/.test(message)) throw new Error(`cannot put ${JSON.stringify(message)} into a printf format`);
+  const template = await readFile('scripts/apt-method.in', 'utf8');
+  return template.replace('@CAPABILITIES@', message.replace(/\n/g, '\\n'));
+}

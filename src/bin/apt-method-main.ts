@@ -9,7 +9,8 @@ import { createVerifyingGate } from '../method/gate.js';
 
 async function main(): Promise<number> {
   return runRelay({
-    scheme: methodScheme(process.argv[1] ?? ''),
+    // The launcher (scripts/apt-method.in) passes the name apt ran it by: that is the scheme.
+    scheme: methodScheme(process.argv[2] ?? ''),
     createGate: (config, log) => createVerifyingGate(config, log, { env: process.env, now: () => new Date() }),
     io: nodeRelayIo(process),
     capabilitiesSent: true,

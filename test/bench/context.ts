@@ -3,19 +3,19 @@
  * the knobs for investigating a result — extra apt configuration for every root
  * (`BENCH_APT_CONFIG="Acquire::Max-Pipeline-Depth=50;…"`) and CPU profiles of
  * every method process (`BENCH_CPU_PROF=<dir>`: node refuses `--cpu-prof` in
- * NODE_OPTIONS, so a wrapper script takes the method's place in the methods folder).
+ * NODE_OPTIONS, so a variant of the launcher takes the method's place in the methods folder).
  */
-import { chmod, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { makeDir, type AptConfigValue, type AptRoot } from '../support/aptlab/index.js';
+import { chmod, readFile, realpath, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { AptConfigValue, AptRoot } from '../support/aptlab/index.js';
 import type { BenchProfile } from './profile.js';
 
 export interface BenchContext {
   readonly profile: BenchProfile;
-  /** What apt roots install as `reprogate+http`: dist/apt-method.js, or the profiling wrapper. */
+  /** What apt roots install as `reprogate+http`: dist/apt-method, or the profiling wrapper. */
   readonly method: string;
-  /** argv[1] of the method's node process as apt runs it from `root` (W3 finds it by that). */
-  methodArgv1(root: AptRoot): string;
+  /** The path apt runs the method by in `root`: the last argument of its processes (W3 finds them by it). */
+  methodInvokedAs(root: AptRoot): string;
   /** dist/pre-install-hook.js. */
   readonly hook: string;
   /** Added to every apt root's configuration. */
@@ -37,25 +37,27 @@ export function parseAptConfig(text: string | undefined): Record<string, string>
 
 export interface MethodLauncher {
   readonly method: string;
-  methodArgv1(root: AptRoot): string;
+  methodInvokedAs(root: AptRoot): string;
 }
 
-/** The method as installed in apt roots: the bundle itself, named after its scheme by the methods-folder link. */
-export function plainLauncher(bundle: string, scheme: string): MethodLauncher {
-  return { method: bundle, methodArgv1: (root) => join(root.methodsDir, scheme) };
+/** The method as installed in apt roots: dist/apt-method, named after its scheme by the methods-folder link. */
+export function plainLauncher(launcher: string, scheme: string): MethodLauncher {
+  return { method: launcher, methodInvokedAs: (root) => join(root.methodsDir, scheme) };
 }
 
 /**
- * A wrapper that runs the bundle under `node --cpu-prof`, through a link named
- * after the scheme (the method reads its scheme from argv[1]'s name). `profileDir`
- * must be writable by `_apt`: the method drops to it before it exits.
+ * dist/apt-method with node started under `--cpu-prof`, and the method proper
+ * named by its absolute path (the variant lives elsewhere). `profileDir` must be
+ * writable by `_apt`: the method drops to it before it exits.
  */
-export async function profilingLauncher(dir: string, bundle: string, scheme: string, profileDir: string): Promise<MethodLauncher> {
-  const named = join(await makeDir(join(dir, 'node')), scheme);
-  await symlink(bundle, named);
-  const wrapper = join(dir, scheme);
+export async function profilingLauncher(dir: string, launcher: string, scheme: string, profileDir: string): Promise<MethodLauncher> {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  await writeFile(wrapper, `#!/bin/sh\nexec ${quote(process.execPath)} --cpu-prof --cpu-prof-dir=${quote(profileDir)} ${quote(named)} "$@"\n`);
+  const text = await readFile(launcher, 'utf8');
+  const exec = 'exec node "${self%/*}/apt-method-main.js" "$0"';
+  if (!text.includes(exec)) throw new Error(`${launcher} no longer ends in ${exec}: update the profiling variant`);
+  const main = join(dirname(await realpath(launcher)), 'apt-method-main.js');
+  const wrapper = join(dir, scheme);
+  await writeFile(wrapper, text.replace(exec, `exec ${quote(process.execPath)} --cpu-prof --cpu-prof-dir=${quote(profileDir)} ${quote(main)} "$0"`));
   await chmod(wrapper, 0o755);
-  return { method: wrapper, methodArgv1: () => named };
+  return { method: wrapper, methodInvokedAs: (root) => join(root.methodsDir, scheme) };
 }

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const base = quick ? (peerSetting === '1' ? { ...QUICK, peer: { packages: 5, runs: 1 } } : QUICK) : FULL;
   const profile = peerSetting === '0' ? { ...base, peer: undefined } : base;
   const only = selectWorkloads(process.env['BENCH_ONLY']);
-  const method = join(root, 'dist/apt-method.js');
+  const method = join(root, 'dist/apt-method');
   const hook = join(root, 'dist/pre-install-hook.js');
   for (const f of [method, hook]) if (!existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs apt as root (its _apt sandbox, the peer): run it as root');

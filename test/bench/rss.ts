@@ -1,14 +1,14 @@
 /**
  * Peak memory of the method while apt runs it: a sampler that walks /proc every
- * few milliseconds, finds the processes started from our method's path (argv[1]
- * of the node process, as the kernel passes a shebang script) and their children
+ * few milliseconds, finds the method's processes (test/support/proc.ts) and their children
  * (apt's http method, which the relay starts), and keeps each one's VmHWM — the
  * kernel's own high-water mark of resident memory, so a peak between two samples
  * is not lost as long as the process is seen once after it.
  *
  * Linux only. Reads /proc; changes nothing.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { isMethodProcess, listPids, readCommandLine } from '../support/proc.js';
 
 export interface PeakMemory {
   /** Largest VmHWM of any method (node) process, in bytes; 0 if none was seen. */
@@ -44,7 +44,7 @@ export async function sampleMethodMemory(methodPath: string, intervalMs = 10): P
       const info = await describe(pid);
       const tries = (looks.get(pid) ?? 0) + 1;
       looks.set(pid, tries);
-      if (info?.argv[1] === methodPath) methods.set(pid, 0);
+      if (info !== undefined && isMethodProcess(info.argv, methodPath)) methods.set(pid, 0);
       else if (info !== undefined && methods.has(info.ppid)) children.set(pid, 0);
       else if (tries < 5) continue;
       settled.add(pid);
@@ -74,17 +74,13 @@ export async function sampleMethodMemory(methodPath: string, intervalMs = 10): P
   };
 }
 
-async function listPids(): Promise<number[]> {
-  return (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
-}
-
 async function describe(pid: number): Promise<{ ppid: number; argv: string[] } | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // The command name is in parentheses and may hold spaces: the fields follow the last ')'.
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-    return { ppid, argv };
+    const argv = await readCommandLine(pid);
+    return argv === undefined ? undefined : { ppid, argv };
   } catch {
     return undefined;
   }

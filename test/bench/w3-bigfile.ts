@@ -37,7 +37,7 @@ export async function runW3(lab: Lab, ctx: BenchContext): Promise<W3Result> {
   const contender: Contender = { label: 'reprogate+http', root: methodRoot.root, reset: () => methodRoot.reset() };
   await updateIndexes(contender);
 
-  const methodPath = ctx.methodArgv1(methodRoot.root);
+  const methodPath = ctx.methodInvokedAs(methodRoot.root);
   const points: W3Point[] = [];
   for (const [i, spec] of specs.entries()) {
     let method = 0;

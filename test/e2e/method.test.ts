@@ -1,5 +1,5 @@
 /**
- * The apt method end to end: the real `apt-get` runs the bundled `dist/apt-method.js`
+ * The apt method end to end: the real `apt-get` runs the bundled `dist/apt-method`
  * as `reprogate+http` / `reprogate+https` against signed loopback repositories, with
  * loopback rebuilders serving links Debian's `in-toto-run` made (sources trees) and
  * rebuilderd-style attestations signed in-process (rebuilderd v1 API).

@@ -1,7 +1,6 @@
 /**
  * A time series of the method's resources while apt runs it: every `intervalMs`
- * it walks /proc, picks the processes whose argv[1] is the method's path as apt
- * executed it (the kernel passes a shebang script's path there), and records each
+ * it walks /proc, picks the method's processes (test/support/proc.ts), and records each
  * one's resident memory (VmRSS, VmHWM) and its number of open file descriptors.
  *
  * A series, not a peak (test/bench/rss.ts keeps peaks): the soak asks whether the
@@ -11,6 +10,7 @@
  * the same user). Reads /proc; changes nothing.
  */
 import { readdir, readFile } from 'node:fs/promises';
+import { isMethodProcess, listPids, readCommandLine } from '../support/proc.js';
 
 export interface ProcSample {
   readonly pid: number;
@@ -28,7 +28,7 @@ export interface ProcSampler {
   stop(): Promise<ProcSample[]>;
 }
 
-export async function startProcSampler(methodArgv1: string, intervalMs: number): Promise<ProcSampler> {
+export async function startProcSampler(methodInvokedAs: string, intervalMs: number): Promise<ProcSampler> {
   const started = performance.now();
   // Processes already running when sampling starts cannot be the method apt is about to start.
   const foreign = new Set(await listPids());
@@ -39,9 +39,9 @@ export async function startProcSampler(methodArgv1: string, intervalMs: number):
   const tick = async (): Promise<void> => {
     for (const pid of await listPids()) {
       if (foreign.has(pid) || pids.has(pid)) continue;
-      const argv = await readArgv(pid);
+      const argv = await readCommandLine(pid);
       // Between fork and exec a child still shows its parent's argv: look again next tick.
-      if (argv?.[1] === methodArgv1) pids.add(pid);
+      if (argv !== undefined && isMethodProcess(argv, methodInvokedAs)) pids.add(pid);
     }
     for (const pid of pids) {
       const sample = await readSample(pid, performance.now() - started);
@@ -69,18 +69,6 @@ export async function startProcSampler(methodArgv1: string, intervalMs: number):
 export async function stillRunning(pids: Iterable<number>): Promise<number[]> {
   const alive = new Set(await listPids());
   return [...pids].filter((pid) => alive.has(pid));
-}
-
-async function listPids(): Promise<number[]> {
-  return (await readdir('/proc')).filter((n) => /^\d+$/.test(n)).map(Number);
-}
-
-async function readArgv(pid: number): Promise<string[] | undefined> {
-  try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-  } catch {
-    return undefined; // gone already
-  }
 }
 
 async function readSample(pid: number, atMs: number): Promise<ProcSample | undefined> {

@@ -46,7 +46,7 @@ export type SoakRebuilder = (typeof REBUILDERS)[number];
 export const FLAKY: SoakRebuilder = 'gamma';
 
 export interface SoakOptions {
-  /** The checkout whose dist/apt-method.js is run (`npm run build`). */
+  /** The checkout whose dist/apt-method is run (`npm run build`). */
   readonly checkout: string;
   readonly packages: number;
   /** Share of the flaky rebuilder's requests that fail (default 0.2). */
@@ -110,7 +110,7 @@ function attestersOf(i: number): readonly SoakRebuilder[] {
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const progress = options.progress ?? ((): void => {});
-  const method = join(options.checkout, 'dist/apt-method.js');
+  const method = join(options.checkout, 'dist/apt-method');
   if (!existsSync(method)) throw new Error(`${method} is missing: run \`npm run build\` first`);
   const setupStarted = performance.now();
   const lab = await createLab();

@@ -4,7 +4,7 @@
  * its own operator, signing attestations in-process the way rebuilderd does), a
  * policy pinning their keys, the state folders for the attestation cache and the
  * decision log, and a throwaway apt root whose `reprogate+http` is
- * `dist/apt-method.js` and, when asked, whose `DPkg::Pre-Install-Pkgs` runs
+ * `dist/apt-method` and, when asked, whose `DPkg::Pre-Install-Pkgs` runs
  * `dist/pre-install-hook.js` with protocol version 3.
  *
  * Shared by `npm run demo` (scripts/demo.ts) and test/e2e/hook.test.ts. The
@@ -101,7 +101,7 @@ export interface World {
 
 export function builtFiles(checkout: string): { method: string; hook: string; cli: string } {
   return {
-    method: join(checkout, 'dist/apt-method.js'),
+    method: join(checkout, 'dist/apt-method'),
     hook: join(checkout, 'dist/pre-install-hook.js'),
     cli: join(checkout, 'dist/reprogate.js'),
   };

@@ -50,7 +50,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VECTORS = join(ROOT, 'test/vectors/in-toto-run');
 
 /** The bundled method `npm run build` writes; apt runs it through the methods-dir links. */
-export const METHOD = join(ROOT, 'dist/apt-method.js');
+export const METHOD = join(ROOT, 'dist/apt-method');
 
 /** Fails with the one thing to do when the bundle is missing (the test script builds it first). */
 export function requireBuiltMethod(): void {
