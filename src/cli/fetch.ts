@@ -5,7 +5,7 @@
  * Nothing is judged here; exit 1 if some .deb got no document at all.
  */
 import { resolve } from 'node:path';
-import { hashFile, readDebIdentity } from '../deb/index.js';
+import { openDebFile } from '../deb/index.js';
 import { writeBundle } from '../rebuilders/index.js';
 import { collectEvidence } from '../runtime/evidence.js';
 import { EXIT } from './errors.js';
@@ -23,8 +23,8 @@ export async function fetchCommand(debs: readonly string[], options: SessionOpti
     }
     const out = resolve(options.out);
     const results = await mapBounded(debs, 4, async (deb) => {
-      const path = resolve(deb);
-      const [digests, identity] = await Promise.all([hashFile(path, []), readDebIdentity(path)]);
+      const file = await openDebFile(resolve(deb));
+      const [digests, identity] = await Promise.all([file.hash([]), file.identity()]).finally(() => file.close());
       const query = { name: identity.package, version: identity.version, architecture: identity.architecture, source: identity.source, sha256: digests.sha256 };
       // Every rebuilder: the origin (and so the rule) is not known until install time.
       const evidence = await collectEvidence(query, policy.rebuilders, runtime.context.sources, { now: io.now() });

@@ -9,6 +9,7 @@
  * job.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { ioError, openRegularFile } from './source.js';
 
 export interface FileDigests {
@@ -26,30 +27,35 @@ const READ_BUFFER_SIZE = 1024 * 1024;
 
 export async function hashFile(path: string, extra: readonly ExtraDigest[] = ['sha512', 'md5']): Promise<FileDigests> {
   const { handle } = await openRegularFile(path);
+  try {
+    return await hashOpenFile(path, handle, extra);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The digests of the whole file behind `handle`, read front to back by position. */
+export async function hashOpenFile(path: string, handle: FileHandle, extra: readonly ExtraDigest[]): Promise<FileDigests> {
   const sha256 = createHash('sha256');
   const sha512 = extra.includes('sha512') ? createHash('sha512') : undefined;
   const md5 = extra.includes('md5') ? createHash('md5') : undefined;
   const buffer = Buffer.allocUnsafe(READ_BUFFER_SIZE);
   let size = 0;
-  try {
-    for (;;) {
-      let bytesRead: number;
-      try {
-        // position null: read on from the current offset, so the file is read once
-        // front to back and the digests cover exactly the bytes counted in `size`.
-        ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
-      } catch (e) {
-        throw ioError(path, 'read', e);
-      }
-      if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
-      sha256.update(chunk);
-      sha512?.update(chunk);
-      md5?.update(chunk);
-      size += bytesRead;
+  for (;;) {
+    let bytesRead: number;
+    try {
+      // Read up to EOF, not up to a size measured before: the digests cover exactly
+      // the bytes counted in `size`.
+      ({ bytesRead } = await handle.read(buffer, 0, buffer.length, size));
+    } catch (e) {
+      throw ioError(path, 'read', e);
     }
-  } finally {
-    await handle.close();
+    if (bytesRead === 0) break;
+    const chunk = buffer.subarray(0, bytesRead);
+    sha256.update(chunk);
+    sha512?.update(chunk);
+    md5?.update(chunk);
+    size += bytesRead;
   }
   return {
     sha256: sha256.digest('hex'),

@@ -15,7 +15,7 @@ import { DebError } from './errors.js';
 import { bytesSource, fileSource, openRegularFile, type ByteSource } from './source.js';
 import { readTarFile } from './tar.js';
 
-async function identityFrom(source: ByteSource): Promise<DebIdentity> {
+export async function identityFrom(source: ByteSource): Promise<DebIdentity> {
   const member = await readControlMember(source);
   const tar = await decompressControlMember(member);
   const control = readTarFile(tar, 'control');

@@ -18,7 +18,7 @@
  * and is a miss), locking (concurrent writers of one target: the last rename wins).
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, lstatSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, open, opendir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -39,6 +39,9 @@ export interface DocumentFiles {
 export const nodeDocumentFiles: DocumentFiles = { list: listFolder, read: readFileCapped };
 
 export async function readFileCapped(path: string, maxBytes: number): Promise<FileRead> {
+  // Most reads of the cache are misses. A failed open costs an exception with a stack
+  // (~0.1 ms, 600 times in a 200-package run); an lstat told not to throw costs neither.
+  if (isAbsent(path)) return { ok: false, why: 'missing', detail: `${path}: ENOENT` };
   let handle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -68,6 +71,15 @@ export async function readFileCapped(path: string, maxBytes: number): Promise<Fi
     return { ok: false, why: 'unreadable', detail: `${path}: ${codeOf(e)}` };
   } finally {
     await handle.close();
+  }
+}
+
+/** True only when nothing is at `path`; anything else (ENOTDIR, EACCES) is left for open to report. */
+function isAbsent(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false }) === undefined;
+  } catch {
+    return false;
   }
 }
 

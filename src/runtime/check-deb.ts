@@ -6,7 +6,7 @@
  * nothing here throws.
  */
 import { basename } from 'node:path';
-import { hashFile, readDebIdentity, type DebIdentity, type ExtraDigest, type FileDigests } from '../deb/index.js';
+import { openDebFile, type DebFile, type DebIdentity, type ExtraDigest, type FileDigests } from '../deb/index.js';
 import { hasCode } from '../errors.js';
 import { selectRule, type Policy } from '../policy/index.js';
 import type { PackageQuery } from '../rebuilders/index.js';
@@ -45,24 +45,41 @@ export interface CheckResult {
 }
 
 export async function checkDeb(req: CheckRequest, context: CheckContext): Promise<CheckResult> {
-  let request = req;
-  const unknown = (sha256 = 'unknown'): PackageFacts => ({
+  let deb: DebFile;
+  try {
+    deb = await openDebFile(req.path);
+  } catch (e) {
+    return { verdict: refusalVerdict(unknownFacts(req), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now()) };
+  }
+  try {
+    return await checkOpenDeb(deb, req, context);
+  } finally {
+    await deb.close().catch(() => undefined);
+  }
+}
+
+/** What is known of a package whose control fields could not be read. */
+function unknownFacts(request: CheckRequest, sha256 = 'unknown'): PackageFacts {
+  return {
     name: request.expected?.name ?? basename(request.path),
     version: request.expected?.version ?? 'unknown',
     architecture: request.expected?.architecture ?? 'unknown',
     sha256,
     origin: request.origin,
-  });
+  };
+}
 
+async function checkOpenDeb(deb: DebFile, req: CheckRequest, context: CheckContext): Promise<CheckResult> {
+  let request = req;
   let digests: FileDigests;
   try {
-    digests = await hashFile(request.path, request.extraDigests ?? []);
+    digests = await deb.hash(request.extraDigests ?? []);
   } catch (e) {
-    return { verdict: refusalVerdict(unknown(), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now()) };
+    return { verdict: refusalVerdict(unknownFacts(request), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now()) };
   }
   if (request.expectedSha256 !== undefined && request.expectedSha256.toLowerCase() !== digests.sha256) {
     const detail = `sha256 ${digests.sha256} is not the ${request.expectedSha256.toLowerCase()} the signed index lists`;
-    return { verdict: refusalVerdict(unknown(digests.sha256), 'REFUSED_HASH_MISMATCH', detail, context.now()), digests };
+    return { verdict: refusalVerdict(unknownFacts(request, digests.sha256), 'REFUSED_HASH_MISMATCH', detail, context.now()), digests };
   }
 
   const origin = request.origin ?? (await request.originFor?.(digests.sha256).catch(() => undefined));
@@ -70,9 +87,9 @@ export async function checkDeb(req: CheckRequest, context: CheckContext): Promis
 
   let identity: DebIdentity;
   try {
-    identity = await readDebIdentity(request.path);
+    identity = await deb.identity();
   } catch (e) {
-    return { verdict: refusalVerdict(unknown(digests.sha256), 'REFUSED_IDENTITY', `not a readable .deb: ${describe(e)}`, context.now()), digests };
+    return { verdict: refusalVerdict(unknownFacts(request, digests.sha256), 'REFUSED_IDENTITY', `not a readable .deb: ${describe(e)}`, context.now()), digests };
   }
   const pkg: PackageFacts = { name: identity.package, version: identity.version, architecture: identity.architecture, sha256: digests.sha256, origin: request.origin };
   const exp = request.expected;
