@@ -201,6 +201,7 @@ class Routes {
   readonly #limits: NetLimits;
   #direct: Agent | undefined;
   readonly #proxies = new Map<string, Route>();
+  readonly #byOrigin = new Map<string, Route>();
 
   constructor(options: HttpClientOptions, limits: NetLimits) {
     this.#options = options;
@@ -208,6 +209,18 @@ class Routes {
   }
 
   forUrl(url: URL): Route {
+    // The choice depends on the scheme and host alone, and neither apt's configuration
+    // nor the environment changes while the client lives: decide once per origin.
+    const origin = `${url.protocol}//${url.host}`;
+    let route = this.#byOrigin.get(origin);
+    if (route === undefined) {
+      route = this.#choose(url);
+      this.#byOrigin.set(origin, route);
+    }
+    return route;
+  }
+
+  #choose(url: URL): Route {
     const choice = resolveProxy(url, this.#options.config, this.#options.env);
     if (choice.kind === 'direct') return { dispatcher: this.#directAgent(), proxyLabel: undefined };
     let route = this.#proxies.get(choice.url);
@@ -222,6 +235,7 @@ class Routes {
     const all: Dispatcher[] = [...this.#proxies.values()].map((route) => route.dispatcher);
     if (this.#direct !== undefined) all.push(this.#direct);
     this.#proxies.clear();
+    this.#byOrigin.clear();
     this.#direct = undefined;
     await Promise.all(all.map((dispatcher) => dispatcher.close()));
   }
