@@ -3,9 +3,10 @@
  * src/in-toto exactly as the method calls it: verifying one rebuilder's link
  * (parse, check the signature against the trusted key, find the .deb's digest)
  * signed with ed25519 and with a GPG RSA-4096 key by Debian's `in-toto-run --gpg`;
- * canonical JSON of a rebuilderd-style link; and the method's start-up until it
- * says `100 Capabilities` (apt waits for that before it sends anything), next to
- * apt's own http method.
+ * canonical JSON of a rebuilderd-style link; the method's start-up until it says
+ * `100 Capabilities` (apt waits for that before it sends anything), next to apt's
+ * own http method; and the whole start of the method proper — Node started and the
+ * program loaded, up to reading apt's first message — next to a bare `node -e 0`.
  *
  * Every document is checked once to verify before it is timed: a benchmark of a
  * failing path would measure the wrong thing.
@@ -34,6 +35,8 @@ export interface MicroResult {
   readonly canonicalJsonPerSecond: number;
   readonly canonicalJsonBytes: number;
   readonly startupToCapabilitiesMs: { readonly reprogate: number; readonly stockHttp: number; readonly runs: number };
+  /** Start to exit with apt's pipe closed at once: the launcher, Node and the loaded method, doing nothing. */
+  readonly startupLoadedMs: { readonly reprogate: number; readonly bareNode: number; readonly runs: number };
 }
 
 /** Operations per second of `op`, after a short warm-up, over about `durationMs`. */
@@ -112,6 +115,13 @@ export async function runMicro(dir: string, options: MicroOptions): Promise<Micr
   };
   const reprogate = await startups(options.methodPath);
   const stockHttp = await startups(options.stockHttpPath);
+  const loads = async (command: string, args: readonly string[]): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < options.startupRuns; i++) times.push(await timeToExit(command, args));
+    return median(times);
+  };
+  const loaded = await loads(options.methodPath, []);
+  const bareNode = await loads(process.execPath, ['-e', '0']);
 
   return {
     ed25519VerifyPerSecond: round(ed25519VerifyPerSecond, 0),
@@ -119,7 +129,23 @@ export async function runMicro(dir: string, options: MicroOptions): Promise<Micr
     canonicalJsonPerSecond: round(canonicalJsonPerSecond, 0),
     canonicalJsonBytes,
     startupToCapabilitiesMs: { reprogate: round(reprogate), stockHttp: round(stockHttp), runs: options.startupRuns },
+    startupLoadedMs: { reprogate: round(loaded), bareNode: round(bareNode), runs: options.startupRuns },
   };
+}
+
+/** Runs `command` with stdin closed at once (a method then exits as soon as it has loaded) and times it to its exit. */
+export function timeToExit(command: string, args: readonly string[], timeoutMs = 20_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'ignore'], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C.UTF-8' } });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('exit', (_code, signal) => {
+      clearTimeout(timer);
+      if (signal !== null) reject(new Error(`${command} was killed by ${signal}`));
+      else resolve(performance.now() - started);
+    });
+  });
 }
 
 /** Starts a method as apt does (its path, stdin and stdout piped) and times the first `100 Capabilities`. */
