@@ -1,5 +1,6 @@
 /**
- * One cache entry file (format v2): what one rebuilder returned for one .deb.
+ * One cache file (format v3): what every rebuilder returned for one .deb, as one
+ * entry per rebuilder, back to back. Each entry is
  *
  *   line 1   compact JSON meta: format, version, the .deb's sha256, the rebuilder, the
  *            repository origin the caller recorded (or null), when it was fetched, and
@@ -7,20 +8,23 @@
  *   '\n'
  *   then     the documents' raw bytes, concatenated in order, exactly as served
  *
+ * and the next entry starts right after the last document byte the meta line counts.
  * JSON.stringify escapes every control character inside strings, so the first '\n' ends
- * the meta line. Sizes and sha256s let a torn, grown or altered file be caught before
- * anyone parses a document.
+ * a meta line. Sizes and sha256s let a torn, grown or altered file be caught before
+ * anyone parses a document. One file per .deb rather than per rebuilder: creating a
+ * file is what a cache write costs most, and the method and the hook read all of a
+ * package's entries at once anyway.
  *
- * PURE. Decoding is strict and total: anything unexpected yields a reason string (a
- * miss), never an exception. Whether the documents are genuine is decided elsewhere,
- * by verifying them again on every read.
+ * PURE. Decoding is strict and total: anything unexpected anywhere in the file yields a
+ * reason string (the whole file is a miss), never an exception. Whether the documents
+ * are genuine is decided elsewhere, by verifying them again on every read.
  */
 import { createHash } from 'node:crypto';
 import { isRebuilderName, isSha256 } from '../rebuilders/identity.js';
 import type { FetchedDocument } from '../rebuilders/types.js';
 
 export const ENTRY_FORMAT = 'reprogate-attestation-cache';
-export const ENTRY_VERSION = 2;
+export const ENTRY_VERSION = 3;
 
 interface EntryBase {
   sha256: string;
@@ -51,16 +55,45 @@ const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const NEWLINE = 0x0a;
 
-/** The largest entry file the bounds allow: read no more than this. */
+/** The largest cache file the bounds allow (one entry at its largest): read no more than this. */
 export function maxEntryBytes(bounds: EntryBounds): number {
   return MAX_META_BYTES + 1 + bounds.maxDocuments * bounds.maxDocumentBytes;
+}
+
+/** A package's file holding `entries` (one per rebuilder, all of one sha256), or why it cannot be written. */
+export function serialiseEntries(entries: readonly Entry[]): Uint8Array | string {
+  const parts: Uint8Array[] = [];
+  for (const entry of entries) {
+    const bytes = serialiseEntry(entry);
+    if (typeof bytes === 'string') return `${entry.rebuilder}: ${bytes}`;
+    parts.push(bytes);
+  }
+  return concat(parts);
+}
+
+/**
+ * Every entry of a package's file, or why the file is unusable. Each must be of
+ * `sha256`, and no rebuilder may appear twice. Documents are views into `bytes`.
+ */
+export function parseEntries(bytes: Uint8Array, sha256: string, bounds: EntryBounds): Entry[] | string {
+  if (!isSha256(sha256)) return 'invalid key';
+  const entries: Entry[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const parsed = parseEntry(bytes.subarray(at), sha256, bounds);
+    if (typeof parsed === 'string') return parsed;
+    if (entries.some((e) => e.rebuilder === parsed.entry.rebuilder)) return `the file holds two entries for ${parsed.entry.rebuilder}`;
+    entries.push(parsed.entry);
+    at += parsed.length;
+  }
+  return entries;
 }
 
 /**
  * The file's bytes, or why they cannot be written. The caller has bounded and cleaned
  * the fields (see `storableLine`).
  */
-export function serialiseEntry(entry: Entry): Uint8Array | string {
+function serialiseEntry(entry: Entry): Uint8Array | string {
   const common = {
     format: ENTRY_FORMAT,
     version: ENTRY_VERSION,
@@ -79,19 +112,21 @@ export function serialiseEntry(entry: Entry): Uint8Array | string {
       : { ...common, result: 'missing', missing: { code: entry.code, reason: entry.reason, transient: entry.transient } };
   const line = new TextEncoder().encode(`${JSON.stringify(meta)}\n`);
   if (line.length - 1 > MAX_META_BYTES) return `a meta line of ${line.length - 1} bytes, more than ${MAX_META_BYTES}`;
-  const documents = entry.result === 'found' ? entry.documents.map((d) => d.bytes) : [];
-  const out = new Uint8Array(documents.reduce((total, d) => total + d.length, line.length));
-  out.set(line, 0);
-  let at = line.length;
-  for (const bytes of documents) {
-    out.set(bytes, at);
-    at += bytes.length;
+  return concat([line, ...(entry.result === 'found' ? entry.documents.map((d) => d.bytes) : [])]);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((total, p) => total + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
   return out;
 }
 
-/** The entry, or why it is unusable. Documents are views into `bytes`. */
-export function parseEntry(bytes: Uint8Array, expected: { sha256: string; rebuilder: string }, bounds: EntryBounds): Entry | string {
+/** The entry at the start of `bytes` and how many bytes it takes, or why it is unusable. */
+function parseEntry(bytes: Uint8Array, sha256: string, bounds: EntryBounds): { entry: Entry; length: number } | string {
   const end = bytes.subarray(0, MAX_META_BYTES + 1).indexOf(NEWLINE);
   if (end < 0) return bytes.length > MAX_META_BYTES ? 'meta line is too long' : 'meta line is unterminated';
   let value: unknown;
@@ -102,8 +137,9 @@ export function parseEntry(bytes: Uint8Array, expected: { sha256: string; rebuil
   }
   if (!isObject(value)) return 'meta line is not an object';
   if (value['format'] !== ENTRY_FORMAT || value['version'] !== ENTRY_VERSION) return 'meta line has another format or version';
-  if (value['sha256'] !== expected.sha256 || value['rebuilder'] !== expected.rebuilder) return 'meta line belongs to another entry';
-  if (!isSha256(expected.sha256) || !isRebuilderName(expected.rebuilder)) return 'invalid key';
+  if (value['sha256'] !== sha256) return 'meta line belongs to another package';
+  const rebuilder = value['rebuilder'];
+  if (typeof rebuilder !== 'string' || !isRebuilderName(rebuilder)) return 'meta line rebuilder is malformed';
 
   const origin = value['origin'];
   if (origin !== null && !isLine(origin, MAX_ORIGIN)) return 'meta line origin is malformed';
@@ -112,16 +148,15 @@ export function parseEntry(bytes: Uint8Array, expected: { sha256: string; rebuil
   if (fetchedAt === undefined || Number.isNaN(fetchedAt.getTime()) || fetchedAt.toISOString() !== fetchedAtText) {
     return 'meta line fetchedAt is malformed';
   }
-  const base: EntryBase = { sha256: expected.sha256, rebuilder: expected.rebuilder, origin: origin ?? undefined, fetchedAt };
-  const body = bytes.subarray(end + 1);
+  const base: EntryBase = { sha256, rebuilder, origin: origin ?? undefined, fetchedAt };
+  const rest = bytes.subarray(end + 1);
 
   if (value['result'] === 'missing') {
     const m = value['missing'];
     if (!isObject(m) || typeof m['code'] !== 'string' || !CODE.test(m['code']) || !isLine(m['reason'], MAX_REASON) || typeof m['transient'] !== 'boolean') {
       return 'meta line missing result is malformed';
     }
-    if (body.length !== 0) return `entry has ${body.length} bytes after a missing result`;
-    return { ...base, result: 'missing', code: m['code'], reason: m['reason'], transient: m['transient'] };
+    return { entry: { ...base, result: 'missing', code: m['code'], reason: m['reason'], transient: m['transient'] }, length: end + 1 };
   }
   if (value['result'] !== 'found') return 'meta line result is neither found nor missing';
   const list = value['documents'];
@@ -142,9 +177,10 @@ export function parseEntry(bytes: Uint8Array, expected: { sha256: string; rebuil
     }
     records.push({ url: item['url'], size: item['size'], sha256: item['sha256'] });
   }
-  // A torn write, an appended or cut document: the byte count is the first thing to give it away.
+  // A torn write or a cut document: the byte count is the first thing to give it away.
   const declared = records.reduce((total, r) => total + r.size, 0);
-  if (body.length !== declared) return `entry has ${body.length} document bytes, meta line says ${declared}`;
+  if (rest.length < declared) return `entry has ${rest.length} document bytes, meta line says ${declared}`;
+  const body = rest.subarray(0, declared);
 
   const documents: FetchedDocument[] = [];
   let at = 0;
@@ -154,7 +190,7 @@ export function parseEntry(bytes: Uint8Array, expected: { sha256: string; rebuil
     if (sha256Hex(document) !== record.sha256) return `document ${index} does not match its sha256`;
     documents.push({ url: record.url, bytes: document });
   }
-  return { ...base, result: 'found', documents };
+  return { entry: { ...base, result: 'found', documents }, length: end + 1 + declared };
 }
 
 /** Text from a lookup made safe to store: one line, bounded. */

@@ -4,6 +4,7 @@ export {
   type AttestationCache,
   type CacheErrorCode,
   type CacheLookup,
+  type CachedLookups,
   type CacheOptions,
   type PutContext,
 } from './cache.js';

@@ -1,11 +1,12 @@
 /**
  * Gathering the raw documents for one package from every rebuilder a rule
  * names, in parallel: an offline bundle first (`verify --attestations DIR`), then
- * the local cache, then the network; results worth keeping go back into the cache.
+ * the local cache (one read per package), then the network; results worth keeping
+ * go back into the cache in one write per package.
  * Nothing here judges the bytes — `decide()` verifies them on every use, cached
  * or not.
  */
-import type { AttestationCache } from '../cache/index.js';
+import type { AttestationCache, CachedLookups } from '../cache/index.js';
 import type { Rebuilder } from '../policy/index.js';
 import type { LookupResult, PackageQuery, RebuilderAdapter } from '../rebuilders/index.js';
 import type { Evidence } from '../verify/index.js';
@@ -40,37 +41,55 @@ export async function collectEvidence(
   sources: EvidenceSources,
   context: CollectContext,
 ): Promise<Map<string, Evidence>> {
-  const entries = await Promise.all(rebuilders.map(async (r) => [r.name, await forRebuilder(query, r.name, sources, context)] as const));
+  const cached = await sources.cache?.getAll(query.sha256, context.now);
+  const worthKeeping = new Map<string, LookupResult>();
+  const entries = await Promise.all(
+    rebuilders.map(async (r) => {
+      const { evidence, keep } = await forRebuilder(query, r.name, cached, sources, context);
+      if (keep) worthKeeping.set(r.name, evidence);
+      return [r.name, evidence] as const;
+    }),
+  );
+  await remember(query, worthKeeping, sources, context);
   return new Map(entries);
 }
 
 /** A provisional guess proved right: remember its lasting "nothing found" answers after all. */
 export async function rememberMissing(query: PackageQuery, evidence: ReadonlyMap<string, Evidence>, sources: EvidenceSources, context: CollectContext): Promise<void> {
-  for (const [name, result] of evidence) {
-    if (result.status === 'missing' && !result.transient) await remember(query, name, result, sources, context);
-  }
+  const lasting = [...evidence].flatMap(([name, r]) =>
+    r.status === 'missing' && !r.transient ? [[name, { status: 'missing', code: r.code, reason: r.reason, transient: false }] as const] : [],
+  );
+  await remember(query, new Map(lasting), sources, context);
 }
 
-async function forRebuilder(query: PackageQuery, name: string, sources: EvidenceSources, context: CollectContext): Promise<Evidence> {
+/** One rebuilder's evidence, and whether it is a new answer the cache should keep. */
+async function forRebuilder(
+  query: PackageQuery,
+  name: string,
+  cached: CachedLookups | undefined,
+  sources: EvidenceSources,
+  context: CollectContext,
+): Promise<{ evidence: LookupResult; keep: boolean }> {
   const bundled = await sources.bundle?.get(name)?.lookup(query, context.signal);
-  if (bundled?.status === 'found') return bundled;
+  if (bundled?.status === 'found') return { evidence: bundled, keep: false };
 
-  const cached = await sources.cache?.get(query.sha256, name, context.now);
-  if (cached?.kind === 'found' && context.now.getTime() - cached.fetchedAt.getTime() <= sources.cacheMaxAgeMs) {
-    return { status: 'found', documents: cached.documents };
+  const hit = cached?.(name);
+  if (hit?.kind === 'found' && context.now.getTime() - hit.fetchedAt.getTime() <= sources.cacheMaxAgeMs) {
+    return { evidence: { status: 'found', documents: hit.documents }, keep: false };
   }
-  if (cached?.kind === 'missing') return { status: 'missing', code: cached.code, reason: cached.reason, transient: cached.transient };
+  if (hit?.kind === 'missing') return { evidence: { status: 'missing', code: hit.code, reason: hit.reason, transient: hit.transient }, keep: false };
 
   const adapter = sources.adapters.get(name);
-  if (!adapter) return { status: 'missing', code: 'REBUILDER_UNKNOWN', reason: 'no adapter for this rebuilder', transient: false };
+  if (!adapter) return { evidence: { status: 'missing', code: 'REBUILDER_UNKNOWN', reason: 'no adapter for this rebuilder', transient: false }, keep: false };
   const result: LookupResult = await adapter.lookup(query, context.signal);
   // Transient failures are not remembered: the next run should try again.
-  if (result.status === 'found' || (!result.transient && !context.provisional)) await remember(query, name, result, sources, context);
-  return result;
+  return { evidence: result, keep: result.status === 'found' || (!result.transient && !context.provisional) };
 }
 
-async function remember(query: PackageQuery, name: string, result: LookupResult, sources: EvidenceSources, context: CollectContext): Promise<void> {
+/** Every answer worth keeping for one .deb, in one cache write. */
+async function remember(query: PackageQuery, results: ReadonlyMap<string, LookupResult>, sources: EvidenceSources, context: CollectContext): Promise<void> {
+  if (results.size === 0) return;
   await sources.cache
-    ?.put(query.sha256, name, result, { now: context.now, ...(context.origin !== undefined ? { origin: context.origin } : {}) })
-    .catch((e: unknown) => sources.onWarning?.(`cannot cache attestations of ${name}: ${e instanceof Error ? e.message : String(e)}`));
+    ?.putAll(query.sha256, results, { now: context.now, ...(context.origin !== undefined ? { origin: context.origin } : {}) })
+    .catch((e: unknown) => sources.onWarning?.(`cannot cache attestations of ${[...results.keys()].join(', ')}: ${e instanceof Error ? e.message : String(e)}`));
 }

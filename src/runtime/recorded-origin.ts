@@ -9,8 +9,9 @@ export async function recordedOrigin(runtime: Runtime, sha256: string, now: Date
   const { policy, context } = runtime;
   const cache = context.sources.cache;
   if (policy instanceof Error || !cache) return undefined;
+  const cached = await cache.getAll(sha256, now);
   for (const r of policy.rebuilders) {
-    const entry = await cache.get(sha256, r.name, now);
+    const entry = cached(r.name);
     if (entry.kind !== 'miss' && entry.origin !== undefined) return entry.origin;
   }
   return undefined;

@@ -111,7 +111,7 @@ async function usableCache(dir: string, writes: boolean): Promise<AttestationCac
     const info = await stat(dir);
     const owner = process.getuid?.() === 0 ? { owner: { uid: info.uid, gid: info.gid } } : {};
     const cache = openCache({ dir, negativeTtlMs: NEGATIVE_CACHE_TTL_MS, ...owner });
-    return writes ? cache : { get: cache.get.bind(cache), put: () => Promise.resolve() };
+    return writes ? cache : { getAll: cache.getAll, get: cache.get, putAll: () => Promise.resolve(), put: () => Promise.resolve() };
   } catch {
     return undefined;
   }

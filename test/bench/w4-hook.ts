@@ -13,6 +13,7 @@ import { link, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeDir, runCommand, sealedEnv, type BuiltDeb, type Lab } from '../support/aptlab/index.js';
 import { openCache } from '../../src/cache/index.js';
+import type { LookupResult } from '../../src/rebuilders/index.js';
 import { NEGATIVE_CACHE_TTL_MS } from '../../src/runtime/runtime.js';
 import type { BenchContext } from './context.js';
 import { seededShuffle, spreadSizes } from './sizes.js';
@@ -87,9 +88,8 @@ async function warmCache(dir: string, debs: readonly BuiltDeb[], attestationsFor
   const cache = openCache({ dir, negativeTtlMs: NEGATIVE_CACHE_TTL_MS });
   const now = new Date();
   for (const deb of debs) {
-    for (const doc of attestationsFor(deb)) {
-      await cache.put(deb.sha256, doc.rebuilder, { status: 'found', documents: [{ url: doc.url, bytes: doc.bytes }] }, { now, origin: '127.0.0.1' });
-    }
+    const results = new Map<string, LookupResult>(attestationsFor(deb).map((doc) => [doc.rebuilder, { status: 'found', documents: [{ url: doc.url, bytes: doc.bytes }] }]));
+    await cache.putAll(deb.sha256, results, { now, origin: '127.0.0.1' });
   }
 }
 

@@ -40,13 +40,13 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 describe('hostile product names', () => {
-  it.each(HOSTILE)('a product named %j with our sha256 counts by digest, and only the sha256 and rebuilder name become paths', async (name) => {
+  it.each(HOSTILE)('a product named %j with our sha256 counts by digest, and only the sha256 becomes a path', async (name) => {
     const cacheDir = join(tmp.dir, `cache-${HOSTILE.indexOf(name)}`);
     const cache = openCache({ dir: cacheDir, negativeTtlMs: 3600_000 });
     const doc = signMetablock(linkBody({ products: { [name]: deb.sha256 } }), [debian]);
     const { verdict } = await check({ path: deb.path }, { policy, cache, answers: { debian: served(doc) } });
     expect(verdict.code).toBe('ACCEPTED');
-    expect(await filesUnder(cacheDir)).toEqual([`v2/${deb.sha256.slice(0, 2)}/${deb.sha256}.debian.entry`]);
+    expect(await filesUnder(cacheDir)).toEqual([`v3/${deb.sha256.slice(0, 2)}/${deb.sha256}.entry`]);
     expect(await filesUnder(tmp.dir)).not.toContainEqual(expect.stringMatching(/cron|passwd/));
     expect(oneLine(verdict)).not.toMatch(/[\u0000-\u001f]/);
   });

@@ -28,8 +28,8 @@ const MISSING: LookupResult = { status: 'missing', code: 'NET_HTTP_STATUS', reas
 let scratch: string;
 let dir: string;
 let cache: AttestationCache;
-const folder = (): string => join(dir, 'v2', 'ab');
-const entry = (rebuilder = 'debian'): string => join(folder(), `${SHA}.${rebuilder}.entry`);
+const folder = (): string => join(dir, 'v3', 'ab');
+const entry = (): string => join(folder(), `${SHA}.entry`);
 
 function open(extra: Partial<CacheOptions> = {}): AttestationCache {
   return openCache({ dir, negativeTtlMs: 10 * MINUTE, maxDocuments: 4, maxDocumentBytes: 1024, ...extra });
@@ -87,18 +87,18 @@ describe('found entries', () => {
     expect(got.fetchedAt).toEqual(NOW);
   });
 
-  it('are one file per rebuilder: a compact meta line, then the documents as served', async () => {
+  it('are one file per .deb: for each rebuilder a compact meta line, then its documents as served', async () => {
     await cache.put(SHA, 'debian', FOUND, { now: NOW, origin: 'repo.example' });
     await cache.put(SHA, 'notset', MISSING, { now: NOW });
-    expect(await readdir(dir)).toEqual(['v2']);
-    expect(await readdir(join(dir, 'v2'))).toEqual(['ab']);
-    expect((await readdir(folder())).sort()).toEqual([`${SHA}.debian.entry`, `${SHA}.notset.entry`]);
+    expect(await readdir(dir)).toEqual(['v3']);
+    expect(await readdir(join(dir, 'v3'))).toEqual(['ab']);
+    expect(await readdir(folder())).toEqual([`${SHA}.entry`]);
 
     const file = await readFile(entry(), 'utf8');
     const [line, ...rest] = file.split('\n');
     expect(JSON.parse(line ?? '')).toEqual({
       format: 'reprogate-attestation-cache',
-      version: 2,
+      version: 3,
       sha256: SHA,
       rebuilder: 'debian',
       origin: 'repo.example',
@@ -110,12 +110,11 @@ describe('found entries', () => {
       ],
     });
     expect(line).toBe(JSON.stringify(JSON.parse(line ?? '')));
-    expect(rest.join('\n')).toBe(FIRST + SECOND);
-
-    expect(await readFile(entry('notset'), 'utf8')).toBe(
-      `${JSON.stringify({
+    // The next entry starts right after the documents the first one counts.
+    expect(rest.join('\n')).toBe(
+      `${FIRST}${SECOND}${JSON.stringify({
         format: 'reprogate-attestation-cache',
-        version: 2,
+        version: 3,
         sha256: SHA,
         rebuilder: 'notset',
         origin: null,
@@ -126,20 +125,35 @@ describe('found entries', () => {
     );
   });
 
+  it('keep the other rebuilders\' entries when one is replaced, and read all of them from one file', async () => {
+    await cache.putAll(SHA, new Map<string, LookupResult>([['debian', FOUND], ['notset', MISSING]]), { now: NOW });
+    await cache.put(SHA, 'notset', FOUND, { now: NOW });
+    await cache.put(SHA, 'third', MISSING, { now: NOW });
+    const all = await cache.getAll(SHA, NOW);
+    expect(['debian', 'notset', 'third', 'absent'].map((r) => all(r).kind)).toEqual(['found', 'found', 'missing', 'miss']);
+    expect(all('absent')).toEqual({ kind: 'miss', why: 'not cached' });
+    expect(all('../x')).toEqual({ kind: 'miss', why: 'invalid key' });
+  });
+
+  it('write nothing for an empty set of results', async () => {
+    await cache.putAll(SHA, new Map(), { now: NOW });
+    expect(await readdir(scratch)).toEqual([]);
+  });
+
   it.each([0o077, 0o027, 0o022, 0o002])('are readable by all whatever the umask (%o)', async (mask) => {
     await withUmask(mask, async () => {
       const masked = open();
       await masked.put(SHA, 'debian', FOUND, { now: NOW });
       await masked.put('cd'.repeat(32), 'debian', MISSING, { now: NOW });
     });
-    for (const path of [dir, join(dir, 'v2'), folder(), join(dir, 'v2', 'cd')]) expect((await stat(path)).mode & 0o777).toBe(0o755);
-    for (const path of [entry(), join(dir, 'v2', 'cd', `${'cd'.repeat(32)}.debian.entry`)]) expect((await stat(path)).mode & 0o777).toBe(0o644);
+    for (const path of [dir, join(dir, 'v3'), folder(), join(dir, 'v3', 'cd')]) expect((await stat(path)).mode & 0o777).toBe(0o755);
+    for (const path of [entry(), join(dir, 'v3', 'cd', `${'cd'.repeat(32)}.entry`)]) expect((await stat(path)).mode & 0o777).toBe(0o644);
   });
 
   it('are replaced whole, leaving no temporary files', async () => {
     await cache.put(SHA, 'debian', FOUND, { now: NOW });
     await cache.put(SHA, 'debian', { status: 'found', documents: [{ url: 'https://r.example/x', bytes: bytes('only') }] }, { now: NOW });
-    expect(await readdir(folder())).toEqual([`${SHA}.debian.entry`]);
+    expect(await readdir(folder())).toEqual([`${SHA}.entry`]);
     const got = await cache.get(SHA, 'debian', NOW);
     expect(got.kind === 'found' && got.documents.map((d) => text(d.bytes))).toEqual(['only']);
     expect((await readEntry()).body.toString()).toBe('only');
@@ -154,15 +168,15 @@ describe('found entries', () => {
     const index = docs.indexOf(text(got.documents[0]?.bytes ?? new Uint8Array()));
     expect(index).toBeGreaterThanOrEqual(0);
     expect(got.documents[0]?.url).toBe(`https://r.example/${index}`);
-    expect(await readdir(folder())).toEqual([`${SHA}.debian.entry`]);
+    expect(await readdir(folder())).toEqual([`${SHA}.entry`]);
   });
 
-  it('can be written concurrently into an empty cache, the folders made once for all', async () => {
+  it("can be written concurrently into an empty cache, every rebuilder's answer kept, the folders made once for all", async () => {
     const cold = open();
     const shas = ['ab', 'ab', 'cd', 'ef'].map((prefix, i) => `${prefix}${String(i).repeat(62)}`);
     await Promise.all(shas.flatMap((sha) => ['debian', 'notset'].map((rebuilder) => cold.put(sha, rebuilder, FOUND, { now: NOW }))));
     for (const sha of shas) for (const rebuilder of ['debian', 'notset']) expect((await cold.get(sha, rebuilder, NOW)).kind).toBe('found');
-    expect((await readdir(join(dir, 'v2'))).sort()).toEqual(['ab', 'cd', 'ef']);
+    expect((await readdir(join(dir, 'v3'))).sort()).toEqual(['ab', 'cd', 'ef']);
   });
 
   it('are written again after the cache folder was removed under a running process', async () => {
@@ -176,17 +190,19 @@ describe('found entries', () => {
     for (const mask of [0o022, 0o077]) {
       await rm(dir, { recursive: true, force: true });
       await withUmask(mask, () => open({ owner: { uid: 65534, gid: 65534 } }).put(SHA, 'debian', FOUND, { now: NOW }));
-      for (const path of [dir, join(dir, 'v2'), folder(), entry()]) {
+      for (const path of [dir, join(dir, 'v3'), folder(), entry()]) {
         expect((await stat(path)).uid).toBe(65534);
         expect((await stat(path)).gid).toBe(65534);
       }
     }
   });
 
-  it('ignore a v1 entry folder left by an older version', async () => {
+  it('ignore the v1 entry folders and v2 entry files left by older versions', async () => {
     const old = join(dir, 'v1', 'ab', SHA, 'debian');
     await mkdir(old, { recursive: true });
     await writeFile(join(old, 'meta.json'), '{}');
+    await mkdir(join(dir, 'v2', 'ab'), { recursive: true });
+    await writeFile(join(dir, 'v2', 'ab', `${SHA}.debian.entry`), '{}\n');
     expect(await cache.get(SHA, 'debian', NOW)).toEqual({ kind: 'miss', why: 'not cached' });
   });
 });
@@ -244,10 +260,10 @@ describe('a damaged entry is a miss, never an error', () => {
     ['meta line not an object', async () => writeEntry([1, 2], (await readEntry()).body), 'meta line is not an object'],
     ['no newline at all', () => writeFile(entry(), '{"format":"reprogate-attestation-cache"}'), 'meta line is unterminated'],
     ['a meta line longer than any the cache writes', () => writeFile(entry(), ' '.repeat(256 * 1024 + 1)), 'meta line is too long'],
-    ['meta line for another package', () => patchMeta((m) => void (m.sha256 = 'f'.repeat(64))), 'meta line belongs to another entry'],
-    ['meta line for another rebuilder', () => patchMeta((m) => void (m.rebuilder = 'notset')), 'meta line belongs to another entry'],
+    ['meta line for another package', () => patchMeta((m) => void (m.sha256 = 'f'.repeat(64))), 'meta line belongs to another package'],
+    ['a rebuilder name that cannot be one', () => patchMeta((m) => void (m.rebuilder = '../debian')), 'meta line rebuilder is malformed'],
     ['meta line of another format', () => patchMeta((m) => void (m.format = 'something-else')), 'meta line has another format or version'],
-    ['meta line of version 1', () => patchMeta((m) => void (m.version = 1)), 'meta line has another format or version'],
+    ['meta line of version 2 (one file per rebuilder)', () => patchMeta((m) => void (m.version = 2)), 'meta line has another format or version'],
     ['a bad fetch time', () => patchMeta((m) => void (m.fetchedAt = 'yesterday')), 'meta line fetchedAt is malformed'],
     ['a fetch time not in canonical form', () => patchMeta((m) => void (m.fetchedAt = '2026-03-01T12:00:00Z')), 'meta line fetchedAt is malformed'],
     ['a control character in the origin', () => patchMeta((m) => void (m.origin = 'repo\n.example')), 'meta line origin is malformed'],
@@ -272,11 +288,12 @@ describe('a damaged entry is a miss, never an error', () => {
     }), 'document 0 does not match its sha256'],
     ['sizes that do not add up', () => patchMeta((m) => void (m.documents[0]!.size += 5)), `entry has ${total} document bytes, meta line says ${total + 5}`],
     ['the file truncated', async () => truncate(entry(), (await stat(entry())).size - 3), `entry has ${total - 3} document bytes, meta line says ${total}`],
-    ['bytes appended', async () => writeFile(entry(), Buffer.concat([await readFile(entry()), Buffer.from('{"signed":"third"}')])), `entry has ${total + 18} document bytes, meta line says ${total}`],
+    ['bytes appended', async () => writeFile(entry(), Buffer.concat([await readFile(entry()), Buffer.from('{"signed":"third"}')])), 'meta line is unterminated'],
     ['bytes after a missing result', async () => {
       const { meta } = await readEntry();
       await writeEntry({ ...meta, result: 'missing', documents: undefined, missing: { code: 'NET_HTTP_STATUS', reason: 'HTTP 404', transient: false } }, bytes(FIRST));
-    }, `entry has ${FIRST.length} bytes after a missing result`],
+    }, 'meta line is unterminated'],
+    ['the entry twice', async () => writeFile(entry(), Buffer.concat([await readFile(entry()), await readFile(entry())])), 'the file holds two entries for debian'],
     ['a malformed missing result', () => writeEntry({ ...foundMeta(), result: 'missing', missing: { code: 'x', reason: 'r', transient: false } }, new Uint8Array()), 'meta line missing result is malformed'],
     ['the entry replaced by a symlink to a good copy', async () => {
       const copy = join(scratch, 'copy.entry');
@@ -304,9 +321,20 @@ describe('a damaged entry is a miss, never an error', () => {
     expect((await cache.get(SHA, 'debian', NOW)).kind).toBe('found');
   });
 
-  it('an entry copied under another rebuilder is a miss there', async () => {
-    await writeFile(entry('notset'), await readFile(entry()));
-    expect(await cache.get(SHA, 'notset', NOW)).toEqual({ kind: 'miss', why: 'meta line belongs to another entry' });
+  it("a package's file copied under another package's name is a miss there", async () => {
+    const otherSha = 'ab'.padEnd(64, '1');
+    await writeFile(join(folder(), `${otherSha}.entry`), await readFile(entry()));
+    expect(await cache.get(otherSha, 'debian', NOW)).toEqual({ kind: 'miss', why: 'meta line belongs to another package' });
+  });
+
+  it("damage in one rebuilder's entry makes the whole file a miss, and the next write replaces it", async () => {
+    await cache.put(SHA, 'notset', FOUND, { now: NOW });
+    await truncate(entry(), (await stat(entry())).size - 3);
+    const all = await cache.getAll(SHA, NOW);
+    expect([all('debian').kind, all('notset').kind]).toEqual(['miss', 'miss']);
+    await cache.put(SHA, 'third', MISSING, { now: NOW });
+    const after = await cache.getAll(SHA, NOW);
+    expect([after('debian').kind, after('notset').kind, after('third').kind]).toEqual(['miss', 'miss', 'missing']);
   });
 
   it('treats a key that cannot be a file name as a miss', async () => {
@@ -344,11 +372,11 @@ describe('writes that cannot be done', () => {
     expect((await open({ maxDocuments: 32 }).get(SHA, 'debian', NOW)).kind).toBe('found');
   });
 
-  it('report a file where the v2 folder should be, and work once it is gone', async () => {
+  it('report a file where the v3 folder should be, and work once it is gone', async () => {
     await mkdir(dir);
-    await writeFile(join(dir, 'v2'), 'a file where a folder should be');
+    await writeFile(join(dir, 'v3'), 'a file where a folder should be');
     expect(await rejectionOf(cache.put(SHA, 'debian', FOUND, { now: NOW }))).toMatchObject({ code: 'CACHE_WRITE' });
-    await rm(join(dir, 'v2'));
+    await rm(join(dir, 'v3'));
     await cache.put(SHA, 'debian', FOUND, { now: NOW });
     expect((await cache.get(SHA, 'debian', NOW)).kind).toBe('found');
   });
@@ -356,7 +384,7 @@ describe('writes that cannot be done', () => {
   it('refuse to write through a symlink planted where a folder should be', async () => {
     const elsewhere = join(scratch, 'elsewhere');
     await mkdir(elsewhere);
-    await mkdir(join(dir, 'v2'), { recursive: true });
+    await mkdir(join(dir, 'v3'), { recursive: true });
     await symlink(elsewhere, folder());
     expect(await rejectionOf(cache.put(SHA, 'debian', FOUND, { now: NOW }))).toMatchObject({ code: 'CACHE_WRITE' });
     expect(await readdir(elsewhere)).toEqual([]);
@@ -378,10 +406,10 @@ describe('writes that cannot be done', () => {
     await mkdir(entry(), { recursive: true });
     await writeFile(join(entry(), 'inside'), 'a folder where the entry should be');
     expect(await rejectionOf(cache.put(SHA, 'debian', FOUND, { now: NOW }))).toMatchObject({ code: 'CACHE_WRITE' });
-    expect(await readdir(folder())).toEqual([`${SHA}.debian.entry`]);
+    expect(await readdir(folder())).toEqual([`${SHA}.entry`]);
   });
 });
 
 function foundMeta(): Record<string, unknown> {
-  return { format: 'reprogate-attestation-cache', version: 2, sha256: SHA, rebuilder: 'debian', origin: null, fetchedAt: NOW.toISOString(), result: 'found' };
+  return { format: 'reprogate-attestation-cache', version: 3, sha256: SHA, rebuilder: 'debian', origin: null, fetchedAt: NOW.toISOString(), result: 'found' };
 }
