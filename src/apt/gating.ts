@@ -105,6 +105,25 @@ export function gateOutcome(item: AcquireItem, done: AptMessage, filename: strin
   throw new AptRelayError('APT_RELAY_GATE_RESULT', 'the gate returned neither an acceptance nor a refusal');
 }
 
+/**
+ * Digests apt's http method need not compute for a package. It computes exactly the
+ * types the `600` lists as `Expected-*`, but apt never sees its 201's hashes for a
+ * package (the gate hashes the file itself), so every type but SHA-256 (the one the
+ * gate always computes, and which keeps the child from falling back to all types) is
+ * work thrown away: MD5 alone costs the child more than SHA-256 over the same bytes.
+ */
+const REDUNDANT_FOR_CHILD = new Set(['expected-md5sum', 'expected-sha1', 'expected-sha512']);
+
+/**
+ * A package's `600` as the child should get it: without the Expected-* digests only
+ * apt would compare, when `Expected-SHA256` is there to keep; otherwise unchanged.
+ */
+export function childAcquireRequest<M extends AptMessage>(request: M): M | AptMessage {
+  if (getField(request, 'Expected-SHA256') === undefined) return request;
+  const fields = request.fields.filter(([name]) => !REDUNDANT_FOR_CHILD.has(name.toLowerCase()));
+  return fields.length === request.fields.length ? request : { code: request.code, text: request.text, fields };
+}
+
 /** The outcome when deciding failed (the gate threw, or there was no file to gate). */
 export function gateErrorOutcome(item: AcquireItem, filename: string | undefined, error: unknown): GateOutcome {
   const code = hasCode(error) ? error.code : 'UNEXPECTED';

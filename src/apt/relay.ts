@@ -30,7 +30,7 @@ import { unlink } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { hasCode } from '../errors.js';
 import type { GateOutcome, RelayGate } from './gating.js';
-import { filesOf, gateErrorOutcome, gateOutcome, RELAY_FAIL_REASON, redirectRefusal } from './gating.js';
+import { childAcquireRequest, filesOf, gateErrorOutcome, gateOutcome, RELAY_FAIL_REASON, redirectRefusal } from './gating.js';
 import type { AcquireItem } from './protocol/acquire.js';
 import { isPackageItem, readAcquire } from './protocol/acquire.js';
 import { AptConfig } from './protocol/config.js';
@@ -275,8 +275,9 @@ class Relay {
     const queue = this.fetching.get(item.uri);
     if (queue) queue.push(item);
     else this.fetching.set(item.uri, [item]);
-    this.toChild(message);
-    if (isPackageItem(item)) {
+    const gated = isPackageItem(item);
+    this.toChild(gated ? childAcquireRequest(message) : message);
+    if (gated) {
       this.gate
         ?.then((gate) => gate.onAcquire(item))
         .catch((e: unknown) => this.log.debug(`onAcquire ${item.uri}: ${describe(e)}`));
@@ -306,12 +307,13 @@ class Relay {
     child.on('close', (code, signal) => this.onChildGone(code, signal));
   }
 
-  private toChild(message: ParsedAptMessage): void {
+  /** Writes a message to the child: verbatim when it came from apt unchanged. */
+  private toChild(message: ParsedAptMessage | AptMessage): void {
     if (this.childState !== 'running' || !this.child) {
       this.log.debug(`dropped "${message.code} ${message.text}": apt's http method is not running`);
       return;
     }
-    this.child.stdin.write(message.raw);
+    this.child.stdin.write('raw' in message ? message.raw : formatAptMessage(message));
   }
 
   private onChildData(chunk: Buffer): void {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AptRelayError } from '../../../src/apt/errors.js';
 import type { GateResult } from '../../../src/apt/gating.js';
-import { gateErrorOutcome, gateOutcome, RELAY_FAIL_REASON, redirectRefusal } from '../../../src/apt/gating.js';
+import { childAcquireRequest, gateErrorOutcome, gateOutcome, RELAY_FAIL_REASON, redirectRefusal } from '../../../src/apt/gating.js';
 import { readAcquire } from '../../../src/apt/protocol/acquire.js';
 import { formatAptMessage } from '../../../src/apt/protocol/format.js';
 import { parseAptMessages } from '../../../src/apt/protocol/framing.js';
@@ -133,6 +133,28 @@ describe('gateErrorOutcome', () => {
     expect(outcome.removeFiles).toEqual([PARTIAL]);
     expect(wire(outcome)).toContain('refused rbt-lib_1.0_all.deb: verification failed (UNEXPECTED)');
     expect(gateErrorOutcome(item, '', new TypeError('boom')).removeFiles).toEqual([PARTIAL]);
+  });
+});
+
+describe('childAcquireRequest', () => {
+  const request = (...hashLines: string[]) =>
+    parseAptMessages([`600 URI Acquire`, `URI: ${URI}`, `Filename: ${PARTIAL}`, ...hashLines, 'Expected-Checksum-FileSize: 764', 'Target-Type: deb', '', ''].join('\n'))[0]!;
+
+  it('keeps only Expected-SHA256 of the digests (the child computes what is listed; apt hears the gate)', () => {
+    const sent = childAcquireRequest(request(`Expected-SHA512: ${'5'.repeat(128)}`, `Expected-SHA256: ${'1'.repeat(64)}`, `Expected-SHA1: ${'2'.repeat(40)}`, `Expected-MD5Sum: ${'3'.repeat(32)}`));
+    expect(formatAptMessage(sent)).toBe(
+      [`600 URI Acquire`, `URI: ${URI}`, `Filename: ${PARTIAL}`, `Expected-SHA256: ${'1'.repeat(64)}`, 'Expected-Checksum-FileSize: 764', 'Target-Type: deb', '', ''].join('\n'),
+    );
+  });
+
+  it('passes a request without Expected-SHA256 on unchanged, so that the child still hashes something apt can use', () => {
+    const original = request(`Expected-SHA512: ${'5'.repeat(128)}`, `Expected-MD5Sum: ${'3'.repeat(32)}`);
+    expect(childAcquireRequest(original)).toBe(original);
+  });
+
+  it('passes a request listing SHA-256 alone on unchanged (verbatim)', () => {
+    const original = request(`Expected-SHA256: ${'1'.repeat(64)}`);
+    expect(childAcquireRequest(original)).toBe(original);
   });
 });
 
