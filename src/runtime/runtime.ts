@@ -111,7 +111,8 @@ async function usableCache(dir: string, writes: boolean): Promise<AttestationCac
     const info = await stat(dir);
     const owner = process.getuid?.() === 0 ? { owner: { uid: info.uid, gid: info.gid } } : {};
     const cache = openCache({ dir, negativeTtlMs: NEGATIVE_CACHE_TTL_MS, ...owner });
-    return writes ? cache : { getAll: cache.getAll, get: cache.get, putAll: () => Promise.resolve(), put: () => Promise.resolve() };
+    if (writes) return cache;
+    return { getAll: (sha, now) => cache.getAll(sha, now), get: (sha, r, now) => cache.get(sha, r, now), putAll: () => Promise.resolve(), put: () => Promise.resolve() };
   } catch {
     return undefined;
   }
