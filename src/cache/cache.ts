@@ -4,7 +4,9 @@
  * not ask rebuilders the same question over and over.
  *
  * Layout under the cache folder (`Reprogate::Cache`, default /var/cache/reprogate):
- *   v3/<sha256[0:2]>/<sha256>.entry   one file per .deb, one entry per rebuilder (entry.ts)
+ *   v3/<sha256[0]>/<sha256>.entry   one file per .deb, one entry per rebuilder (entry.ts)
+ * Sixteen folders, not 256: each is made the first time it is needed, and a folder
+ * costs as much to create as a file; thousands of names in one folder are no burden.
  * The sha256 is 64 lowercase hex, so the name says whose file it is; every meta line
  * inside must say so too. A file is written to a temporary file beside it and renamed
  * over it, so a reader sees the old file or the new one, whole; files are 0644 and
@@ -77,7 +79,7 @@ export function openCache(options: CacheOptions): AttestationCache {
     fileMode: 0o644,
     ...(options.owner === undefined ? {} : { owner: options.owner }),
   });
-  const folders = (sha256: string): string[] => [VERSION_FOLDER, sha256.slice(0, 2)];
+  const folders = (sha256: string): string[] => [VERSION_FOLDER, sha256.slice(0, 1)];
   const fileName = (sha256: string): string => `${sha256}.entry`;
   /** The file's entries, or why there are none to use. */
   const readEntries = async (sha256: string): Promise<Entry[] | string> => {

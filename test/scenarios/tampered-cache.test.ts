@@ -52,7 +52,7 @@ beforeEach(async () => {
   cacheDir = join(tmp.dir, 'cache');
   await rm(cacheDir, { recursive: true, force: true });
   cache = openCache({ dir: cacheDir, negativeTtlMs: 3600_000 });
-  entry = join(cacheDir, 'v3', deb.sha256.slice(0, 2), `${deb.sha256}.entry`);
+  entry = join(cacheDir, 'v3', deb.sha256.slice(0, 1), `${deb.sha256}.entry`);
   const first = await check({ path: deb.path }, { policy, cache, answers: { debian: served(rebuilderdAttestation(deb.fileName, deb.sha256, debian)) } });
   expect(first.verdict.code).toBe('ACCEPTED');
 });

@@ -28,7 +28,7 @@ const MISSING: LookupResult = { status: 'missing', code: 'NET_HTTP_STATUS', reas
 let scratch: string;
 let dir: string;
 let cache: AttestationCache;
-const folder = (): string => join(dir, 'v3', 'ab');
+const folder = (): string => join(dir, 'v3', 'a');
 const entry = (): string => join(folder(), `${SHA}.entry`);
 
 function open(extra: Partial<CacheOptions> = {}): AttestationCache {
@@ -91,7 +91,7 @@ describe('found entries', () => {
     await cache.put(SHA, 'debian', FOUND, { now: NOW, origin: 'repo.example' });
     await cache.put(SHA, 'notset', MISSING, { now: NOW });
     expect(await readdir(dir)).toEqual(['v3']);
-    expect(await readdir(join(dir, 'v3'))).toEqual(['ab']);
+    expect(await readdir(join(dir, 'v3'))).toEqual(['a']);
     expect(await readdir(folder())).toEqual([`${SHA}.entry`]);
 
     const file = await readFile(entry(), 'utf8');
@@ -146,8 +146,8 @@ describe('found entries', () => {
       await masked.put(SHA, 'debian', FOUND, { now: NOW });
       await masked.put('cd'.repeat(32), 'debian', MISSING, { now: NOW });
     });
-    for (const path of [dir, join(dir, 'v3'), folder(), join(dir, 'v3', 'cd')]) expect((await stat(path)).mode & 0o777).toBe(0o755);
-    for (const path of [entry(), join(dir, 'v3', 'cd', `${'cd'.repeat(32)}.entry`)]) expect((await stat(path)).mode & 0o777).toBe(0o644);
+    for (const path of [dir, join(dir, 'v3'), folder(), join(dir, 'v3', 'c')]) expect((await stat(path)).mode & 0o777).toBe(0o755);
+    for (const path of [entry(), join(dir, 'v3', 'c', `${'cd'.repeat(32)}.entry`)]) expect((await stat(path)).mode & 0o777).toBe(0o644);
   });
 
   it('are replaced whole, leaving no temporary files', async () => {
@@ -176,7 +176,7 @@ describe('found entries', () => {
     const shas = ['ab', 'ab', 'cd', 'ef'].map((prefix, i) => `${prefix}${String(i).repeat(62)}`);
     await Promise.all(shas.flatMap((sha) => ['debian', 'notset'].map((rebuilder) => cold.put(sha, rebuilder, FOUND, { now: NOW }))));
     for (const sha of shas) for (const rebuilder of ['debian', 'notset']) expect((await cold.get(sha, rebuilder, NOW)).kind).toBe('found');
-    expect((await readdir(join(dir, 'v3'))).sort()).toEqual(['ab', 'cd', 'ef']);
+    expect((await readdir(join(dir, 'v3'))).sort()).toEqual(['a', 'c', 'e']);
   });
 
   it('are written again after the cache folder was removed under a running process', async () => {
