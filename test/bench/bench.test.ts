@@ -104,6 +104,8 @@ describe('judgeTargets', () => {
     durationS: 1,
     machine: {} as BenchResults['machine'],
     aptConfig: {},
+    reprogateConfParts: ['10reprogate-pipeline'],
+    pipelineDepth: 64,
     w2: { addedMs: 2500 } as NonNullable<BenchResults['w2']>,
     w4: { medianMs: 900, debs: 500 } as NonNullable<BenchResults['w4']>,
   } as const;

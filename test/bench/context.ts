@@ -5,6 +5,7 @@
  * every method process (`BENCH_CPU_PROF=<dir>`: node refuses `--cpu-prof` in
  * NODE_OPTIONS, so a variant of the launcher takes the method's place in the methods folder).
  */
+import { execFileSync } from 'node:child_process';
 import { chmod, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AptConfigValue, AptRoot } from '../support/aptlab/index.js';
@@ -20,6 +21,13 @@ export interface BenchContext {
   readonly hook: string;
   /** Added to every apt root's configuration. */
   readonly aptConfig: Readonly<Record<string, AptConfigValue>>;
+  /**
+   * The apt.conf.d files the package installs that bear on downloads (name → text),
+   * for reprogate's roots only: what installing reprogate does to a machine.
+   */
+  readonly packageConfParts: Readonly<Record<string, string>>;
+  /** Acquire::Max-Pipeline-Depth as apt reads it in reprogate's roots (apt.conf.d wins over BENCH_APT_CONFIG). */
+  readonly pipelineDepth: number;
   readonly progress: (line: string) => void;
 }
 
@@ -60,4 +68,22 @@ export async function profilingLauncher(dir: string, launcher: string, scheme: s
   await writeFile(wrapper, text.replace(exec, `exec ${quote(process.execPath)} --cpu-prof --cpu-prof-dir=${quote(profileDir)} ${quote(main)} "$0"`));
   await chmod(wrapper, 0o755);
   return { method: wrapper, methodInvokedAs: (root) => join(root.methodsDir, scheme) };
+}
+
+/** The package's apt.conf.d files that change how apt downloads (as shipped in apt-hooks/): name → path. */
+export function packageConfFiles(repoRoot: string): Record<string, string> {
+  const name = '10reprogate-pipeline';
+  return { [name]: join(repoRoot, 'apt-hooks', name) };
+}
+
+/** The Acquire::Max-Pipeline-Depth apt reads with `aptConfig`, then the files at `partPaths` on top (apt's order), or its default 10. */
+export function effectivePipelineDepth(aptConfig: Readonly<Record<string, AptConfigValue>>, partPaths: readonly string[]): number {
+  const key = 'Acquire::Max-Pipeline-Depth';
+  const fromParts = partPaths.map((path) => {
+    // Ask apt itself how it reads the file, rather than parse apt.conf syntax here.
+    const out = execFileSync('apt-config', ['shell', 'D', key], { env: { ...process.env, APT_CONFIG: path }, encoding: 'utf8' });
+    return /^D='(\d+)'$/m.exec(out)?.[1];
+  });
+  const chosen = [String(aptConfig[key] ?? ''), ...fromParts].filter((v): v is string => v !== undefined && v !== '').at(-1);
+  return chosen === undefined ? 10 : Number(chosen);
 }

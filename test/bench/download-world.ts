@@ -26,7 +26,7 @@ export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: stri
   farm.attest(mirror.debs);
   farm.setLatency(latencyMs);
   const policy = await farm.writePolicy(await makeDir(lab.path(name, 'policy')), 'rebuilderd', profile.threshold);
-  const methodRoot = await createMethodRoot(lab.path(name, 'reprogate'), mirror, ctx.method, policy, ctx.aptConfig);
+  const methodRoot = await createMethodRoot(lab.path(name, 'reprogate'), mirror, ctx, policy);
   const plain: Contender = { label: 'http', root: await createPlainRoot(lab.path(name, 'http'), mirror, ctx.aptConfig) };
   const reprogate: Contender = { label: 'reprogate+http', root: methodRoot.root, reset: () => methodRoot.reset() };
   for (const c of [plain, reprogate]) await updateIndexes(c);
@@ -53,12 +53,6 @@ export function series(runs: readonly RunTiming[] | undefined): TimedSeries {
   };
 }
 
-/** apt's default Acquire::Max-Pipeline-Depth, unless the run overrides it. */
-export function pipelineDepth(ctx: BenchContext): number {
-  const v = ctx.aptConfig['Acquire::Max-Pipeline-Depth'];
-  return v === undefined ? 10 : Number(v);
-}
-
 export interface LookupFloor {
   /** Sequential requests per package and rebuilder (rebuilderd: search, then attestation). */
   readonly roundTrips: number;
@@ -72,7 +66,7 @@ export interface LookupFloor {
 }
 
 export function lookupFloor(ctx: BenchContext, items: number, roundTrips: number, rttMs: number): LookupFloor {
-  const depth = pipelineDepth(ctx);
+  const depth = ctx.pipelineDepth;
   // Every lookup asks all rebuilders at once, so they share the overall limit.
   const clientWindow = Math.min(DEFAULT_NET_LIMITS.maxInFlightPerHost, Math.floor(DEFAULT_NET_LIMITS.maxInFlight / ctx.profile.rebuilders));
   return {

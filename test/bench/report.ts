@@ -23,6 +23,10 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   /** KEY=VALUE apt options added to every root for this run (none for the reference numbers). */
   readonly aptConfig: Readonly<Record<string, string>>;
+  /** apt.conf.d files of the package in reprogate's roots (plain http's roots keep apt's defaults). */
+  readonly reprogateConfParts: readonly string[];
+  /** Acquire::Max-Pipeline-Depth in reprogate's roots. */
+  readonly pipelineDepth: number;
   readonly w1?: W1Result;
   readonly w1Peer?: PeerResult;
   readonly w2?: W2Result;
@@ -79,6 +83,7 @@ export function renderTable(r: BenchResults): string {
     `reprogate benchmark (${r.profile}) — ${m.cpuModel} ×${m.cores}, node ${m.node}, ${m.apt}; ` +
       `load ${m.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${m.loadAfter.map((l) => l.toFixed(2)).join(' ')} after; ${r.durationS.toFixed(0)} s`,
   );
+  out.push(`reprogate's roots as the package sets apt up (${r.reprogateConfParts.join(', ')}: Acquire::Max-Pipeline-Depth ${r.pipelineDepth}); plain http's roots: apt's defaults`);
   if (Object.keys(r.aptConfig).length > 0) out.push(`apt options for every root: ${Object.entries(r.aptConfig).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   out.push('');
 

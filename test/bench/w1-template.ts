@@ -94,7 +94,7 @@ export async function runW1(lab: Lab, ctx: BenchContext): Promise<{ w1: W1Result
   const subsetBytes = world.mirror.debs.slice(0, subset.length).reduce((a, d) => a + d.size, 0);
   progress(`W1-peer: ${subset.length} packages (${(subsetBytes / 1e6).toFixed(1)} MB): http, reprogate+http (sources tree), intoto`);
   const sourcesPolicy = await world.farm.writePolicy(await makeDir(lab.path('w1', 'policy-sources')), 'sources', profile.threshold);
-  const ours = await createMethodRoot(lab.path('w1', 'reprogate-sources'), world.mirror, ctx.method, sourcesPolicy, ctx.aptConfig);
+  const ours = await createMethodRoot(lab.path('w1', 'reprogate-sources'), world.mirror, ctx, sourcesPolicy);
   const peerRoot = await createPeerRoot(lab, lab.path('w1', 'intoto'), world.mirror, world.farm, profile.threshold, ctx.aptConfig);
   const removePeerLog = peerLogCleanup();
   lab.defer(removePeerLog);

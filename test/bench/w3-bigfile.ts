@@ -33,7 +33,7 @@ export async function runW3(lab: Lab, ctx: BenchContext): Promise<W3Result> {
   const farm = await startRebuilderFarm(lab, ctx.profile.rebuilders);
   farm.attest(mirror.debs);
   const policy = await farm.writePolicy(await makeDir(lab.path('w3', 'policy')), 'rebuilderd', ctx.profile.threshold);
-  const methodRoot = await createMethodRoot(lab.path('w3', 'reprogate'), mirror, ctx.method, policy, ctx.aptConfig);
+  const methodRoot = await createMethodRoot(lab.path('w3', 'reprogate'), mirror, ctx, policy);
   const contender: Contender = { label: 'reprogate+http', root: methodRoot.root, reset: () => methodRoot.reset() };
   await updateIndexes(contender);
 

@@ -14,6 +14,7 @@
  */
 import { readFile, readdir, rm, writeFile, chown } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { BenchContext } from './context.js';
 import {
   buildDebs,
   buildRepository,
@@ -163,13 +164,16 @@ export interface MethodRoot {
 
 export const METHOD_SCHEME = 'reprogate+http';
 
-/** An apt root that downloads from `mirror` through our method, `method` being dist/apt-method.js. */
+/**
+ * An apt root that downloads from `mirror` through our method (`ctx.method`), set up
+ * as installing the package sets a machine up: its apt.conf.d files, a cache and log
+ * `_apt` may write, and the run's extra options.
+ */
 export async function createMethodRoot(
   dir: string,
   mirror: Mirror,
-  method: string,
+  ctx: Pick<BenchContext, 'method' | 'aptConfig' | 'packageConfParts'>,
   policy: string,
-  config: Readonly<Record<string, AptConfigValue>> = {},
 ): Promise<MethodRoot> {
   const state = await makeDir(join(dir, 'state'));
   const cacheDir = await sandboxWritableDir(join(state, 'cache'));
@@ -178,8 +182,9 @@ export async function createMethodRoot(
   const root = await createAptRoot(join(dir, 'root'), {
     // The mirror is http://…, so prefixing `reprogate+` gives the method's scheme.
     sources: [sourceFor(mirror.repository, `reprogate+${mirror.server.url}/`)],
-    methods: { [METHOD_SCHEME]: method },
-    config: { 'Reprogate::Policy': policy, 'Reprogate::Cache': cacheDir, 'Reprogate::Log': logFile, ...config },
+    methods: { [METHOD_SCHEME]: ctx.method },
+    config: { 'Reprogate::Policy': policy, 'Reprogate::Cache': cacheDir, 'Reprogate::Log': logFile, ...ctx.aptConfig },
+    confParts: ctx.packageConfParts,
   });
   return {
     root,

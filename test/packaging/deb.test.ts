@@ -12,7 +12,7 @@
  * lintian. The install part needs root (dpkg and the postinst chown).
  */
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,7 @@ const APT_UID = 4242;
 async function expectedContents(): Promise<Record<string, string>> {
   const examples = await readdir(path.join(REPO, 'policy-examples'));
   return {
+    './etc/apt/apt.conf.d/10reprogate-pipeline': '-> /usr/share/reprogate/apt.conf.d/10reprogate-pipeline',
     './etc/apt/apt.conf.d/60reprogate': '-> /usr/share/reprogate/apt.conf.d/60reprogate',
     './etc/reprogate/policy.yaml': '-rw-r--r--',
     './usr/bin/reprogate': '-> ../lib/reprogate/reprogate.js',
@@ -56,6 +57,7 @@ async function expectedContents(): Promise<Record<string, string>> {
     ...Object.fromEntries(examples.map((name) => [`./usr/share/doc/reprogate/examples/${name}`, '-rw-r--r--'])),
     './usr/share/lintian/overrides/reprogate': '-rw-r--r--',
     './usr/share/man/man1/reprogate.1.gz': '-rw-r--r--',
+    './usr/share/reprogate/apt.conf.d/10reprogate-pipeline': '-rw-r--r--',
     './usr/share/reprogate/apt.conf.d/60reprogate': '-rw-r--r--',
     './usr/share/reprogate/policy.schema.json': '-rw-r--r--',
   };
@@ -156,9 +158,9 @@ describe.skipIf(!HAVE_DPKG_BUILDPACKAGE)(
     it('registers the hook as protocol version 3, sorting before 70debconf', async () => {
       const listing = (await runChecked('dpkg-deb', ['--contents', the().deb], { env: the().env })).stdout;
       const registered = Object.keys(contentsOf(listing)).filter((file) => file.startsWith('./etc/apt/apt.conf.d/'));
-      expect(registered).toHaveLength(1);
+      expect(registered.sort()).toEqual(['./etc/apt/apt.conf.d/10reprogate-pipeline', './etc/apt/apt.conf.d/60reprogate']);
       // apt runs hooks in file name order (C collation); debconf's runs config scripts of unverified packages.
-      expect(Buffer.compare(Buffer.from(path.basename(registered[0]!)), Buffer.from('70debconf'))).toBeLessThan(0);
+      expect(Buffer.compare(Buffer.from('60reprogate'), Buffer.from('70debconf'))).toBeLessThan(0);
 
       const extracted = path.join(the().work, 'extracted');
       await runChecked('dpkg-deb', ['--extract', the().deb, extracted], { env: the().env });
@@ -166,6 +168,22 @@ describe.skipIf(!HAVE_DPKG_BUILDPACKAGE)(
       const dump = (await runChecked('apt-config', ['dump'], { env: { ...the().env, APT_CONFIG: snippet } })).stdout;
       expect(dump).toContain('DPkg::Pre-Install-Pkgs:: "/usr/lib/reprogate/pre-install-hook";\n');
       expect(dump).toContain('DPkg::Tools::Options::/usr/lib/reprogate/pre-install-hook::Version "3";\n');
+    });
+
+    it("deepens apt's download pipeline, early enough in apt.conf.d for an admin's own setting to win", async () => {
+      const extracted = path.join(the().work, 'extracted-pipeline');
+      await runChecked('dpkg-deb', ['--extract', the().deb, extracted], { env: the().env });
+      // The package's apt.conf.d as apt reads it: its link pointing at the file it shipped.
+      const parts = path.join(extracted, 'etc/apt/apt.conf.d');
+      await rm(path.join(parts, '10reprogate-pipeline'));
+      await symlink(path.join(extracted, 'usr/share/reprogate/apt.conf.d/10reprogate-pipeline'), path.join(parts, '10reprogate-pipeline'));
+      const config = path.join(the().work, 'pipeline.conf');
+      await writeFile(config, `Dir::Etc::parts "${parts}/";\nDir::Etc::main "/dev/null";\n`);
+      const depth = async (): Promise<string> =>
+        (await runChecked('apt-config', ['shell', 'D', 'Acquire::Max-Pipeline-Depth'], { env: { ...the().env, APT_CONFIG: config } })).stdout;
+      expect(await depth()).toBe("D='64'\n");
+      await writeFile(path.join(parts, '50local'), 'Acquire::Max-Pipeline-Depth "20";\n');
+      expect(await depth()).toBe("D='20'\n");
     });
 
     it('passes lintian with no errors', async () => {
@@ -235,6 +253,7 @@ describe.skipIf(!HAVE_DPKG_BUILDPACKAGE)(
         const removal = await dpkg(root, '--remove', 'reprogate');
         expect(removal.stderr).toContain(path.join(root, 'etc/apt/sources.list.d/debian.sources'));
         expect(await present(path.join(root, 'etc/apt/apt.conf.d/60reprogate'))).toBe(false);
+        expect(await present(path.join(root, 'etc/apt/apt.conf.d/10reprogate-pipeline'))).toBe(false);
         expect(await present(path.join(root, 'usr/lib/reprogate/pre-install-hook'))).toBe(false);
         expect(await present(path.join(root, 'etc/reprogate/policy.yaml'))).toBe(true);
         expect(await present(path.join(root, 'var/cache/reprogate'))).toBe(true);
