@@ -93,8 +93,12 @@ async function runAptWithCpu(root: AptRoot, args: readonly string[], timeoutMs: 
 }
 
 /**
- * `runs` rounds; each round runs every contender once, the order rotating from
- * round to round. Returns each contender's timings in run order.
+ * One untimed round (checked like the others), then `runs` rounds; each round runs
+ * every contender once, the order rotating from round to round. Returns each
+ * contender's timings in run order. The warm-up round takes what no apt run of a
+ * real machine pays (the lab servers' first requests, the mirror's files coming into
+ * the page cache) out of the first timed run; every run still starts a new apt and
+ * new methods, so their start-up is measured every time.
  */
 export async function timeDownloads(
   contenders: readonly Contender[],
@@ -103,6 +107,10 @@ export async function timeDownloads(
   options: { timeoutMs: number; progress: (line: string) => void },
 ): Promise<Map<string, RunTiming[]>> {
   const times = new Map(contenders.map((c) => [c.label, [] as RunTiming[]]));
+  for (const contender of contenders) {
+    const timing = await timeDownload(contender, packages, options.timeoutMs);
+    options.progress(`  warm-up ${contender.label}: ${(timing.wallMs / 1000).toFixed(2)} s (not counted)`);
+  }
   for (let run = 0; run < runs; run++) {
     const order = contenders.map((_, i) => contenders[(i + run) % contenders.length] as Contender);
     for (const contender of order) {
