@@ -17,6 +17,8 @@ export interface DownloadWorld {
   readonly farm: RebuilderFarm;
   readonly plain: Contender;
   readonly reprogate: Contender;
+  /** Two more contenders on the same mirror and rebuilders, with `extra` apt options in both. */
+  contendersWith(name: string, extra: Readonly<Record<string, string>>): Promise<{ plain: Contender; reprogate: Contender }>;
 }
 
 export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: string, specs: readonly DebSpec[], latencyMs: number): Promise<DownloadWorld> {
@@ -26,11 +28,16 @@ export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: stri
   farm.attest(mirror.debs);
   farm.setLatency(latencyMs);
   const policy = await farm.writePolicy(await makeDir(lab.path(name, 'policy')), 'rebuilderd', profile.threshold);
-  const methodRoot = await createMethodRoot(lab.path(name, 'reprogate'), mirror, ctx, policy);
-  const plain: Contender = { label: 'http', root: await createPlainRoot(lab.path(name, 'http'), mirror, ctx.aptConfig) };
-  const reprogate: Contender = { label: 'reprogate+http', root: methodRoot.root, reset: () => methodRoot.reset() };
-  for (const c of [plain, reprogate]) await updateIndexes(c);
-  return { mirror, farm, plain, reprogate };
+  const contendersWith = async (variant: string, extra: Readonly<Record<string, string>>): Promise<{ plain: Contender; reprogate: Contender }> => {
+    const config = { ...ctx.aptConfig, ...extra };
+    const methodRoot = await createMethodRoot(lab.path(variant, 'reprogate'), mirror, { ...ctx, aptConfig: config }, policy);
+    const plain: Contender = { label: 'http', root: await createPlainRoot(lab.path(variant, 'http'), mirror, config) };
+    const reprogate: Contender = { label: 'reprogate+http', root: methodRoot.root, reset: () => methodRoot.reset() };
+    for (const c of [plain, reprogate]) await updateIndexes(c);
+    return { plain, reprogate };
+  };
+  const { plain, reprogate } = await contendersWith(name, {});
+  return { mirror, farm, plain, reprogate, contendersWith };
 }
 
 export interface TimedSeries {

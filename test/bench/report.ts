@@ -103,6 +103,19 @@ export function renderTable(r: BenchResults): string {
       cpu(r.w1.http, r.w1.reprogate, 'labCpuMs'),
     ]);
   }
+  const link = r.w1?.atLinkSpeed;
+  if (r.w1 && link) {
+    rows.push([
+      `W1 at ${((link.kibPerSecond * 1024 * 8) / 1e6).toFixed(0)} Mbit/s (apt's Dl-Limit)`,
+      fmtS(link.http.medianMs),
+      fmtS(link.reprogate.medianMs),
+      `${link.ratio.toFixed(2)}×`,
+      signed(link.addedMs),
+      floor(r.w1.floor),
+      cpu(link.http, link.reprogate, 'aptCpuMs'),
+      cpu(link.http, link.reprogate, 'labCpuMs'),
+    ]);
+  }
   if (r.w2) {
     rows.push([
       `W2 ${r.w2.packages} pkgs ${fmtBytes(r.w2.bytesPerPackage)}, rb +${r.w2.rebuilderLatencyMs} ms`,

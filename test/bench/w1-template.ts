@@ -14,7 +14,7 @@ import { timeDownloads, updateIndexes, type Contender } from './downloads.js';
 import { createPeerRoot, ensurePeerInstalled, peerLogCleanup, peerVerifiedAll, reapStrays } from './peer.js';
 import { seededShuffle, spreadSizes } from './sizes.js';
 import { round } from './stats.js';
-import { createMethodRoot } from './world.js';
+import { createMethodRoot, METHOD_SCHEME } from './world.js';
 
 export interface W1Result {
   readonly packages: number;
@@ -31,6 +31,14 @@ export interface W1Result {
   readonly ratio: number;
   readonly addedMs: number;
   readonly floor: LookupFloor;
+  /** The same downloads held to a link speed in both roots (apt's Acquire::http::Dl-Limit). */
+  readonly atLinkSpeed?: {
+    readonly kibPerSecond: number;
+    readonly http: TimedSeries;
+    readonly reprogate: TimedSeries;
+    readonly ratio: number;
+    readonly addedMs: number;
+  };
 }
 
 export interface PeerResult {
@@ -72,6 +80,18 @@ export async function runW1(lab: Lab, ctx: BenchContext): Promise<{ w1: W1Result
   const times = await timeDownloads([world.plain, world.reprogate], names, profile.w1.runs, { timeoutMs: 600_000, progress });
   const http = series(times.get('http'));
   const reprogate = series(times.get('reprogate+http'));
+  let atLinkSpeed: W1Result['atLinkSpeed'];
+  if (profile.w1Link !== undefined) {
+    const { kibPerSecond, runs } = profile.w1Link;
+    progress(`W1 at ${((kibPerSecond * 1024 * 8) / 1e6).toFixed(0)} Mbit/s (Acquire::http::Dl-Limit ${kibPerSecond} in both roots)`);
+    // apt's http method reads its options under the scheme it runs as, and ours runs it as reprogate+http.
+    const limit = String(kibPerSecond);
+    const link = await world.contendersWith('w1-link', { 'Acquire::http::Dl-Limit': limit, [`Acquire::${METHOD_SCHEME}::Dl-Limit`]: limit });
+    const linkTimes = await timeDownloads([link.plain, link.reprogate], names, runs, { timeoutMs: 900_000, progress });
+    const linkHttp = series(linkTimes.get('http'));
+    const linkOurs = series(linkTimes.get('reprogate+http'));
+    atLinkSpeed = { kibPerSecond, http: linkHttp, reprogate: linkOurs, ratio: round(linkOurs.medianMs / linkHttp.medianMs, 3), addedMs: round(linkOurs.medianMs - linkHttp.medianMs) };
+  }
   const w1: W1Result = {
     packages: names.length,
     totalBytes: bytes,
@@ -86,6 +106,7 @@ export async function runW1(lab: Lab, ctx: BenchContext): Promise<{ w1: W1Result
     ratio: round(reprogate.medianMs / http.medianMs, 3),
     addedMs: round(reprogate.medianMs - http.medianMs),
     floor: lookupFloor(ctx, names.length, 2, profile.w1.latencyMs),
+    ...(atLinkSpeed === undefined ? {} : { atLinkSpeed }),
   };
 
   if (profile.peer === undefined) return { w1, peer: undefined };
