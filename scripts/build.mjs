@@ -40,6 +40,14 @@ const keepSiblingsApart = {
   },
 };
 
+/** `undici` → scripts/undici-core.cjs: its dispatchers without fetch and the rest (see that file). */
+const undiciCore = {
+  name: 'undici-core',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, () => ({ path: new URL('./undici-core.cjs', import.meta.url).pathname }));
+  },
+};
+
 // Start from nothing: a file left from an older layout must not ship.
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
@@ -57,7 +65,7 @@ const shared = {
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  plugins: [keepSiblingsApart],
+  plugins: [keepSiblingsApart, undiciCore],
   // import() of a sibling becomes require(): Node's ESM loader would cost start-up time.
   supported: { 'dynamic-import': false },
 };
