@@ -61,11 +61,11 @@ export function plainLauncher(launcher: string, scheme: string): MethodLauncher 
 export async function profilingLauncher(dir: string, launcher: string, scheme: string, profileDir: string): Promise<MethodLauncher> {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const text = await readFile(launcher, 'utf8');
-  const exec = 'exec node "${self%/*}/apt-method-main.js" "$0"';
+  const exec = 'exec node --liftoff-only "${self%/*}/apt-method-main.js" "$0"';
   if (!text.includes(exec)) throw new Error(`${launcher} no longer ends in ${exec}: update the profiling variant`);
   const main = join(dirname(await realpath(launcher)), 'apt-method-main.js');
   const wrapper = join(dir, scheme);
-  await writeFile(wrapper, text.replace(exec, `exec ${quote(process.execPath)} --cpu-prof --cpu-prof-dir=${quote(profileDir)} ${quote(main)} "$0"`));
+  await writeFile(wrapper, text.replace(exec, `exec ${quote(process.execPath)} --liftoff-only --cpu-prof --cpu-prof-dir=${quote(profileDir)} ${quote(main)} "$0"`));
   await chmod(wrapper, 0o755);
   return { method: wrapper, methodInvokedAs: (root) => join(root.methodsDir, scheme) };
 }
