@@ -54,6 +54,8 @@ const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 // C0, DEL and C1 controls: none may reach a one-line verdict or apt's protocol.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const NEWLINE = 0x0a;
+/** Rebuilders one file may hold: far more than any policy names, few enough to scan. */
+const MAX_ENTRIES = 64;
 
 /** The largest cache file the bounds allow (one entry at its largest): read no more than this. */
 export function maxEntryBytes(bounds: EntryBounds): number {
@@ -62,6 +64,7 @@ export function maxEntryBytes(bounds: EntryBounds): number {
 
 /** A package's file holding `entries` (one per rebuilder, all of one sha256), or why it cannot be written. */
 export function serialiseEntries(entries: readonly Entry[]): Uint8Array | string {
+  if (entries.length > MAX_ENTRIES) return `${entries.length} rebuilders, more than ${MAX_ENTRIES}`;
   const parts: Uint8Array[] = [];
   for (const entry of entries) {
     const bytes = serialiseEntry(entry);
@@ -73,16 +76,21 @@ export function serialiseEntries(entries: readonly Entry[]): Uint8Array | string
 
 /**
  * Every entry of a package's file, or why the file is unusable. Each must be of
- * `sha256`, and no rebuilder may appear twice. Documents are views into `bytes`.
+ * `sha256`, no rebuilder may appear twice, and there are at most MAX_ENTRIES (a
+ * file of a million empty entries must not hold up the root-run hook). Documents
+ * are views into `bytes`.
  */
 export function parseEntries(bytes: Uint8Array, sha256: string, bounds: EntryBounds): Entry[] | string {
   if (!isSha256(sha256)) return 'invalid key';
   const entries: Entry[] = [];
+  const seen = new Set<string>();
   let at = 0;
   while (at < bytes.length) {
+    if (entries.length === MAX_ENTRIES) return `the file holds more than ${MAX_ENTRIES} entries`;
     const parsed = parseEntry(bytes.subarray(at), sha256, bounds);
     if (typeof parsed === 'string') return parsed;
-    if (entries.some((e) => e.rebuilder === parsed.entry.rebuilder)) return `the file holds two entries for ${parsed.entry.rebuilder}`;
+    if (seen.has(parsed.entry.rebuilder)) return `the file holds two entries for ${parsed.entry.rebuilder}`;
+    seen.add(parsed.entry.rebuilder);
     entries.push(parsed.entry);
     at += parsed.length;
   }

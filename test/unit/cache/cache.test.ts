@@ -327,6 +327,17 @@ describe('a damaged entry is a miss, never an error', () => {
     expect(await cache.get(otherSha, 'debian', NOW)).toEqual({ kind: 'miss', why: 'meta line belongs to another package' });
   });
 
+  it('a file of more entries than any policy has rebuilders is a miss, and no more are written', async () => {
+    // With the entry for debian, 64 in all.
+    const many = new Map<string, LookupResult>(Array.from({ length: 63 }, (_, i) => [`r${i}`, MISSING]));
+    await cache.putAll(SHA, many, { now: NOW });
+    expect((await cache.get(SHA, 'r62', NOW)).kind).toBe('missing');
+    expect(await rejectionOf(cache.put(SHA, 'r63', MISSING, { now: NOW }))).toMatchObject({ code: 'CACHE_TOO_LARGE' });
+    const missingLine = (await readFile(entry(), 'utf8')).split('\n').find((line) => line.includes('"rebuilder":"r0"'));
+    await writeFile(entry(), Buffer.concat([await readFile(entry()), Buffer.from(`${missingLine?.replace('"r0"', '"r63"')}\n`)]));
+    expect(await cache.get(SHA, 'debian', NOW)).toEqual({ kind: 'miss', why: 'the file holds more than 64 entries' });
+  });
+
   it("damage in one rebuilder's entry makes the whole file a miss, and the next write replaces it", async () => {
     await cache.put(SHA, 'notset', FOUND, { now: NOW });
     await truncate(entry(), (await stat(entry())).size - 3);
