@@ -3,6 +3,8 @@
 // load time, which cost every start of the method (twice per apt run) about 30 ms
 // of compiling and running code reprogate never calls. build.mjs substitutes this
 // file for `undici` in the bundles only; tests and type checks use undici itself.
+// These are undici's internal paths (its package.json has no "exports" to forbid
+// them): if an update moves them, `npm run build` fails rather than ship without.
 'use strict';
 
 const Dispatcher = require('undici/lib/dispatcher/dispatcher');

@@ -105,7 +105,6 @@ describe('judgeTargets', () => {
     machine: {} as BenchResults['machine'],
     aptConfig: {},
     reprogateConfParts: ['10reprogate-pipeline'],
-    pipelineDepth: 64,
     w2: { addedMs: 2500 } as NonNullable<BenchResults['w2']>,
     w4: { medianMs: 900, debs: 500 } as NonNullable<BenchResults['w4']>,
   } as const;

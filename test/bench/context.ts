@@ -5,7 +5,6 @@
  * every method process (`BENCH_CPU_PROF=<dir>`: node refuses `--cpu-prof` in
  * NODE_OPTIONS, so a variant of the launcher takes the method's place in the methods folder).
  */
-import { execFileSync } from 'node:child_process';
 import { chmod, readFile, realpath, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AptConfigValue, AptRoot } from '../support/aptlab/index.js';
@@ -26,8 +25,6 @@ export interface BenchContext {
    * for reprogate's roots only: what installing reprogate does to a machine.
    */
   readonly packageConfParts: Readonly<Record<string, string>>;
-  /** Acquire::Max-Pipeline-Depth as apt reads it in reprogate's roots (apt.conf.d wins over BENCH_APT_CONFIG). */
-  readonly pipelineDepth: number;
   readonly progress: (line: string) => void;
 }
 
@@ -74,16 +71,4 @@ export async function profilingLauncher(dir: string, launcher: string, scheme: s
 export function packageConfFiles(repoRoot: string): Record<string, string> {
   const name = '10reprogate-pipeline';
   return { [name]: join(repoRoot, 'apt-hooks', name) };
-}
-
-/** The Acquire::Max-Pipeline-Depth apt reads with `aptConfig`, then the files at `partPaths` on top (apt's order), or its default 10. */
-export function effectivePipelineDepth(aptConfig: Readonly<Record<string, AptConfigValue>>, partPaths: readonly string[]): number {
-  const key = 'Acquire::Max-Pipeline-Depth';
-  const fromParts = partPaths.map((path) => {
-    // Ask apt itself how it reads the file, rather than parse apt.conf syntax here.
-    const out = execFileSync('apt-config', ['shell', 'D', key], { env: { ...process.env, APT_CONFIG: path }, encoding: 'utf8' });
-    return /^D='(\d+)'$/m.exec(out)?.[1];
-  });
-  const chosen = [String(aptConfig[key] ?? ''), ...fromParts].filter((v): v is string => v !== undefined && v !== '').at(-1);
-  return chosen === undefined ? 10 : Number(chosen);
 }

@@ -4,7 +4,7 @@
  * on the same mirror — apt's plain `http` and our `reprogate+http` with a
  * threshold policy over the rebuilderd API — updated and ready to time.
  */
-import { makeDir, type DebSpec, type Lab } from '../support/aptlab/index.js';
+import { makeDir, runApt, type AptRoot, type DebSpec, type Lab } from '../support/aptlab/index.js';
 import { DEFAULT_NET_LIMITS } from '../../src/net/client.js';
 import type { BenchContext } from './context.js';
 import type { Contender, RunTiming } from './downloads.js';
@@ -12,11 +12,16 @@ import { updateIndexes } from './downloads.js';
 import { createMethodRoot, createPlainRoot, startMirror, startRebuilderFarm, type Mirror, type RebuilderFarm } from './world.js';
 import { lookupFloorMs, median, round } from './stats.js';
 
+/** apt-pkg/acquire.cc: `Acquire::Max-Pipeline-Depth` when nothing sets it. */
+const APT_DEFAULT_PIPELINE_DEPTH = 10;
+
 export interface DownloadWorld {
   readonly mirror: Mirror;
   readonly farm: RebuilderFarm;
   readonly plain: Contender;
   readonly reprogate: Contender;
+  /** Acquire::Max-Pipeline-Depth as apt itself reads it in the reprogate root (the package's file on top of the run's options). */
+  readonly pipelineDepth: number;
   /** Two more contenders on the same mirror and rebuilders, with `extra` apt options in both. */
   contendersWith(name: string, extra: Readonly<Record<string, string>>): Promise<{ plain: Contender; reprogate: Contender }>;
 }
@@ -37,7 +42,14 @@ export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: stri
     return { plain, reprogate };
   };
   const { plain, reprogate } = await contendersWith(name, {});
-  return { mirror, farm, plain, reprogate, contendersWith };
+  return { mirror, farm, plain, reprogate, pipelineDepth: await pipelineDepthIn(reprogate.root), contendersWith };
+}
+
+async function pipelineDepthIn(root: AptRoot): Promise<number> {
+  const r = await runApt(root, ['shell', 'D', 'Acquire::Max-Pipeline-Depth'], { program: 'apt-config' });
+  const value = /^D='(\d+)'$/m.exec(r.stdout)?.[1];
+  // apt-config prints nothing for an unset option; apt then uses its default.
+  return value === undefined ? APT_DEFAULT_PIPELINE_DEPTH : Number(value);
 }
 
 export interface TimedSeries {
@@ -72,8 +84,7 @@ export interface LookupFloor {
   readonly clientWindow: number;
 }
 
-export function lookupFloor(ctx: BenchContext, items: number, roundTrips: number, rttMs: number): LookupFloor {
-  const depth = ctx.pipelineDepth;
+export function lookupFloor(ctx: BenchContext, depth: number, items: number, roundTrips: number, rttMs: number): LookupFloor {
   // Every lookup asks all rebuilders at once, so they share the overall limit.
   const clientWindow = Math.min(DEFAULT_NET_LIMITS.maxInFlightPerHost, Math.floor(DEFAULT_NET_LIMITS.maxInFlight / ctx.profile.rebuilders));
   return {

@@ -18,7 +18,7 @@ import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createLab, makeDir, type Lab } from '../support/aptlab/index.js';
-import { effectivePipelineDepth, packageConfFiles, parseAptConfig, plainLauncher, profilingLauncher, type BenchContext, type MethodLauncher } from './context.js';
+import { packageConfFiles, parseAptConfig, plainLauncher, profilingLauncher, type BenchContext, type MethodLauncher } from './context.js';
 import { currentLoad, describeMachine } from './machine.js';
 import { runMicro } from './micro.js';
 import { FULL, QUICK } from './profile.js';
@@ -47,9 +47,9 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the benchmark runs apt as root (its _apt sandbox, the peer): run it as root');
 
   const aptConfig = parseAptConfig(process.env['BENCH_APT_CONFIG']);
-  const confFiles = packageConfFiles(root);
-  const confParts = Object.fromEntries(await Promise.all(Object.entries(confFiles).map(async ([name, path]) => [name, await readFile(path, 'utf8')] as const)));
-  const pipelineDepth = effectivePipelineDepth(aptConfig, Object.values(confFiles));
+  const confParts = Object.fromEntries(
+    await Promise.all(Object.entries(packageConfFiles(root)).map(async ([name, path]) => [name, await readFile(path, 'utf8')] as const)),
+  );
   const started = new Date();
   const t0 = performance.now();
   const machine = describeMachine(root);
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   if (process.env['BENCH_KEEP'] === '1') progress(`lab: ${lab.dir}`);
   try {
     const launcher = await methodLauncher(lab, method);
-    const ctx: BenchContext = { profile, ...launcher, hook, aptConfig, packageConfParts: confParts, pipelineDepth, progress };
+    const ctx: BenchContext = { profile, ...launcher, hook, aptConfig, packageConfParts: confParts, progress };
     // Cheapest first, so a broken setup fails before the long workloads.
     const parts: { -readonly [K in 'w1' | 'w1Peer' | 'w2' | 'w3' | 'w4' | 'micro']?: BenchResults[K] } = {};
     if (only.has('micro')) {
@@ -84,7 +84,6 @@ async function main(): Promise<void> {
       machine: { ...machine, loadAfter: currentLoad() },
       aptConfig,
       reprogateConfParts: Object.keys(confParts),
-      pipelineDepth,
       ...parts,
     };
     const full: BenchResults = { ...measured, targets: judgeTargets(measured) };

@@ -25,8 +25,6 @@ export interface BenchResults {
   readonly aptConfig: Readonly<Record<string, string>>;
   /** apt.conf.d files of the package in reprogate's roots (plain http's roots keep apt's defaults). */
   readonly reprogateConfParts: readonly string[];
-  /** Acquire::Max-Pipeline-Depth in reprogate's roots. */
-  readonly pipelineDepth: number;
   readonly w1?: W1Result;
   readonly w1Peer?: PeerResult;
   readonly w2?: W2Result;
@@ -83,7 +81,7 @@ export function renderTable(r: BenchResults): string {
     `reprogate benchmark (${r.profile}) — ${m.cpuModel} ×${m.cores}, node ${m.node}, ${m.apt}; ` +
       `load ${m.loadBefore.map((l) => l.toFixed(2)).join(' ')} before, ${m.loadAfter.map((l) => l.toFixed(2)).join(' ')} after; ${r.durationS.toFixed(0)} s`,
   );
-  out.push(`reprogate's roots as the package sets apt up (${r.reprogateConfParts.join(', ')}: Acquire::Max-Pipeline-Depth ${r.pipelineDepth}); plain http's roots: apt's defaults`);
+  out.push(`reprogate's roots as the package sets apt up (${r.reprogateConfParts.join(', ')}); plain http's roots: apt's defaults`);
   if (Object.keys(r.aptConfig).length > 0) out.push(`apt options for every root: ${Object.entries(r.aptConfig).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   out.push('');
 

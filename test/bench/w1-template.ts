@@ -105,7 +105,7 @@ export async function runW1(lab: Lab, ctx: BenchContext): Promise<{ w1: W1Result
     reprogate,
     ratio: round(reprogate.medianMs / http.medianMs, 3),
     addedMs: round(reprogate.medianMs - http.medianMs),
-    floor: lookupFloor(ctx, names.length, 2, profile.w1.latencyMs),
+    floor: lookupFloor(ctx, world.pipelineDepth, names.length, 2, profile.w1.latencyMs),
     ...(atLinkSpeed === undefined ? {} : { atLinkSpeed }),
   };
 

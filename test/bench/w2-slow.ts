@@ -41,6 +41,6 @@ export async function runW2(lab: Lab, ctx: BenchContext): Promise<W2Result> {
     reprogate,
     addedMs: round(reprogate.medianMs - http.medianMs),
     ratio: round(reprogate.medianMs / http.medianMs, 3),
-    floor: lookupFloor(ctx, packages, 2, latencyMs),
+    floor: lookupFloor(ctx, world.pipelineDepth, packages, 2, latencyMs),
   };
 }
