@@ -58,11 +58,13 @@ export function plainLauncher(launcher: string, scheme: string): MethodLauncher 
 export async function profilingLauncher(dir: string, launcher: string, scheme: string, profileDir: string): Promise<MethodLauncher> {
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const text = await readFile(launcher, 'utf8');
-  const exec = 'exec node --liftoff-only "${self%/*}/apt-method-main.js" "$0"';
-  if (!text.includes(exec)) throw new Error(`${launcher} no longer ends in ${exec}: update the profiling variant`);
+  // The launcher's own node flags are kept: a profile of another configuration would mislead.
+  const exec = /^exec node ((?:--[a-z-]+ )*)"\$\{self%\/\*\}\/apt-method-main\.js" "\$0"$/m.exec(text);
+  if (exec === null) throw new Error(`${launcher} no longer ends in \`exec node [flags] "\${self%/*}/apt-method-main.js" "$0"\`: update the profiling variant`);
   const main = join(dirname(await realpath(launcher)), 'apt-method-main.js');
   const wrapper = join(dir, scheme);
-  await writeFile(wrapper, text.replace(exec, `exec ${quote(process.execPath)} --liftoff-only --cpu-prof --cpu-prof-dir=${quote(profileDir)} ${quote(main)} "$0"`));
+  const profiled = `exec ${quote(process.execPath)} ${exec[1] ?? ''}--cpu-prof --cpu-prof-dir=${quote(profileDir)} ${quote(main)} "$0"`;
+  await writeFile(wrapper, text.replace(exec[0], profiled));
   await chmod(wrapper, 0o755);
   return { method: wrapper, methodInvokedAs: (root) => join(root.methodsDir, scheme) };
 }
