@@ -28,6 +28,11 @@ export interface ParseOptions {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Where a run of plain string characters ends: the closing quote, an escape, a control character, a surrogate. */
+const STRING_STOP = /["\\\u0000-\u001f\ud800-\udfff]/g;
+/** The integer part of a number token, anchored where the number starts (sticky). */
+const INTEGER = /-?(?:0|[1-9][0-9]*)/y;
+
 /** Parse UTF-8 bytes (or an already decoded string) as strict JSON. */
 export function parseStrictJson(input: Uint8Array | string, options: ParseOptions = {}): JsonValue {
   const maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
@@ -91,7 +96,6 @@ class Parser {
   private object(depth: number): JsonObject {
     this.pos++; // {
     const out: Record<string, JsonValue> = Object.create(null) as Record<string, JsonValue>;
-    const seen = new Set<string>();
     this.skipSpace();
     if (this.text[this.pos] === '}') {
       this.pos++;
@@ -101,8 +105,8 @@ class Parser {
       this.skipSpace();
       if (this.text[this.pos] !== '"') this.fail('JSON_SYNTAX', 'expected a string key');
       const key = this.string();
-      if (seen.has(key)) this.fail('JSON_DUPLICATE_KEY', `duplicate key ${JSON.stringify(key)}`);
-      seen.add(key);
+      // `out` has no prototype: `in` sees only the keys read so far.
+      if (key in out) this.fail('JSON_DUPLICATE_KEY', `duplicate key ${JSON.stringify(key)}`);
       this.skipSpace();
       this.expect(':');
       this.skipSpace();
@@ -133,31 +137,35 @@ class Parser {
   }
 
   private string(): string {
+    const text = this.text;
     this.pos++; // opening quote
     let out = '';
-    let runStart = this.pos;
     for (;;) {
-      const code = this.text.charCodeAt(this.pos);
-      if (Number.isNaN(code)) this.fail('JSON_SYNTAX', 'unterminated string');
-      if (code === 0x22) break; // "
-      if (code < 0x20) this.fail('JSON_STRING', 'unescaped control character in string');
-      if (code >= 0xd800 && code <= 0xdfff) {
-        // Only reachable for string input: decoded UTF-8 never holds a lone surrogate.
-        this.checkSurrogatePair(code, this.text.charCodeAt(this.pos + 1));
-        this.pos += 2;
-        continue;
+      // Runs of plain characters are found by the regex engine, not a loop per
+      // character: signed documents carry kilobytes of base64 in single strings.
+      STRING_STOP.lastIndex = this.pos;
+      const stop = STRING_STOP.exec(text);
+      if (stop === null) {
+        this.pos = text.length;
+        this.fail('JSON_SYNTAX', 'unterminated string');
+      }
+      out += text.slice(this.pos, stop.index);
+      this.pos = stop.index;
+      const code = text.charCodeAt(this.pos);
+      if (code === 0x22) {
+        this.pos++; // closing quote
+        return out;
       }
       if (code === 0x5c) {
-        out += this.text.slice(runStart, this.pos);
         out += this.escape();
-        runStart = this.pos;
         continue;
       }
-      this.pos++;
+      if (code < 0x20) this.fail('JSON_STRING', 'unescaped control character in string');
+      // Only reachable for string input: decoded UTF-8 never holds a lone surrogate.
+      this.checkSurrogatePair(code, text.charCodeAt(this.pos + 1));
+      out += text.slice(this.pos, this.pos + 2);
+      this.pos += 2;
     }
-    out += this.text.slice(runStart, this.pos);
-    this.pos++; // closing quote
-    return out;
   }
 
   /** Decode one escape sequence starting at the backslash; leaves pos after it. */
@@ -213,10 +221,10 @@ class Parser {
   }
 
   private number(): number {
-    const rest = this.text.slice(this.pos);
-    const m = /^-?(?:0|[1-9][0-9]*)/.exec(rest);
+    INTEGER.lastIndex = this.pos;
+    const m = INTEGER.exec(this.text);
     if (!m) return this.fail('JSON_SYNTAX', 'invalid number');
-    const after = rest[m[0].length];
+    const after = this.text[this.pos + m[0].length];
     // Canonical JSON has integers only; a fraction or exponent is refused at the token,
     // because after conversion `1.0` is indistinguishable from `1`.
     if (after === '.' || after === 'e' || after === 'E') this.fail('JSON_NUMBER', 'only integers are allowed');
