@@ -67,8 +67,15 @@ function encodeString(s: string): string {
  * UTF-16 unit, which puts U+1F600 before U+FFFF; comparing UTF-8 bytes gives
  * code-point order.
  */
+/** A UTF-16 code unit from which on string order and UTF-8 byte order can differ. */
+const FROM_SURROGATES = /[\ud800-\uffff]/;
+
 function sortedKeys(obj: object): string[] {
-  return Object.keys(obj)
+  const keys = Object.keys(obj);
+  // Below U+D800, comparing UTF-16 code units orders strings as their UTF-8 bytes do;
+  // keys are nearly always ASCII, and then no buffer per key is needed.
+  if (!keys.some((k) => FROM_SURROGATES.test(k))) return keys.sort();
+  return keys
     .map((k) => ({ k, b: Buffer.from(k, 'utf8') }))
     .sort((x, y) => Buffer.compare(x.b, y.b))
     .map((e) => e.k);
