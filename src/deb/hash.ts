@@ -35,27 +35,46 @@ const MAX_SPARE_BUFFERS = 4;
 export async function hashFile(path: string, extra: readonly ExtraDigest[] = ['sha512', 'md5']): Promise<FileDigests> {
   const { handle } = await openRegularFile(path);
   try {
-    return await hashOpenFile(path, handle, extra);
+    return (await hashOpenFile(path, handle, extra)).digests;
   } finally {
     await handle.close();
   }
 }
 
-/** The digests of the whole file behind `handle`, read front to back by position. */
-export async function hashOpenFile(path: string, handle: FileHandle, extra: readonly ExtraDigest[]): Promise<FileDigests> {
+export interface HashedFile {
+  readonly digests: FileDigests;
+  /** A copy of the file's first bytes as hashed, at most the `headBytes` asked for. */
+  readonly head: Uint8Array;
+}
+
+/**
+ * The digests of the whole file behind `handle`, read front to back by position,
+ * and a copy of its first `headBytes` bytes: the first read brings them in anyway,
+ * and a caller parsing the file's start need not read it again.
+ */
+export async function hashOpenFile(path: string, handle: FileHandle, extra: readonly ExtraDigest[], headBytes = 0): Promise<HashedFile> {
   const sha256 = createHash('sha256');
   const sha512 = extra.includes('sha512') ? createHash('sha512') : undefined;
   const md5 = extra.includes('md5') ? createHash('md5') : undefined;
   const buffer = spareBuffers.pop() ?? Buffer.allocUnsafe(READ_BUFFER_SIZE);
   try {
-    return await hashInto(path, handle, buffer, sha256, sha512, md5);
+    return await hashInto(path, handle, buffer, headBytes, sha256, sha512, md5);
   } finally {
     if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
   }
 }
 
-async function hashInto(path: string, handle: FileHandle, buffer: Buffer, sha256: Hash, sha512: Hash | undefined, md5: Hash | undefined): Promise<FileDigests> {
+async function hashInto(
+  path: string,
+  handle: FileHandle,
+  buffer: Buffer,
+  headBytes: number,
+  sha256: Hash,
+  sha512: Hash | undefined,
+  md5: Hash | undefined,
+): Promise<HashedFile> {
   let size = 0;
+  let head: Uint8Array = new Uint8Array(0);
   for (;;) {
     let bytesRead: number;
     try {
@@ -67,17 +86,20 @@ async function hashInto(path: string, handle: FileHandle, buffer: Buffer, sha256
     }
     if (bytesRead === 0) break;
     const chunk = buffer.subarray(0, bytesRead);
+    // A copy: the buffer is read into again and goes back to the spares.
+    if (size === 0 && headBytes > 0) head = Buffer.from(chunk.subarray(0, headBytes));
     sha256.update(chunk);
     sha512?.update(chunk);
     md5?.update(chunk);
     size += bytesRead;
   }
-  return {
+  const digests: FileDigests = {
     sha256: sha256.digest('hex'),
     ...(sha512 ? { sha512: sha512.digest('hex') } : {}),
     ...(md5 ? { md5: md5.digest('hex') } : {}),
     size,
   };
+  return { digests, head };
 }
 
 const HEX = /^[0-9a-fA-F]+$/;

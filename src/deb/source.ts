@@ -21,6 +21,19 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
   };
 }
 
+/**
+ * `source` with the reads that fall inside `head`, a copy of its first bytes, answered
+ * from memory: the identity of a .deb just hashed comes from the very bytes hashed,
+ * without going back to the file for the ar headers and the control member.
+ */
+export function headFirstSource(source: ByteSource, head: Uint8Array): ByteSource {
+  return {
+    size: source.size,
+    read: (position, length) =>
+      position + length <= head.length ? Promise.resolve(head.subarray(position, position + length)) : source.read(position, length),
+  };
+}
+
 /** DEB_IO naming the file, the action and the errno code (ENOENT, EACCES, ...). */
 export function ioError(path: string, action: string, cause: unknown): DebError {
   const code = (cause as { code?: unknown } | null)?.code;

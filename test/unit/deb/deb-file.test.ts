@@ -2,11 +2,11 @@
 // readDebIdentity give, in either order or at once, and the file is refused or
 // reported just as they refuse or report it.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { openSync, readFileSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hashFile, openDebFile, readDebIdentity } from '../../../src/deb/index.js';
-import { VECTOR_DEB, expectDebError, makeTempDir } from './tools.js';
+import { VECTOR_DEB, controlMemberEnd, dpkgDeb, expectDebError, makeTempDir } from './tools.js';
 
 const work = makeTempDir('deb-file');
 afterAll(() => work.remove());
@@ -23,6 +23,39 @@ describe('openDebFile', () => {
       expect({ digests, identity }).toEqual(expected);
     } finally {
       await first.close();
+    }
+  });
+
+  it('reads the identity of a hashed file from the bytes hashed, not from the file again', async () => {
+    const path = dpkgDeb(work.path, 'Package: first\nVersion: 1.0\nArchitecture: all\nMaintainer: A <a@example.org>\nDescription: d\n', 'none');
+    const file = await openDebFile(path);
+    try {
+      const digests = await file.hash([]);
+      // Swap the package name on disk after hashing (same length, so the archive stays well-formed).
+      const bytes = readFileSync(path);
+      const at = bytes.indexOf('Package: first');
+      const fd = openSync(path, 'r+');
+      writeSync(fd, Buffer.from('Package: other'), 0, 14, at);
+      closeSync(fd);
+      expect((await readDebIdentity(path)).package).toBe('other');
+      expect((await file.identity()).package).toBe('first');
+      expect((await hashFile(path, [])).sha256).not.toBe(digests.sha256);
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('reads a control member larger than the bytes kept from hashing from the file', async () => {
+    const description = ` ${'x'.repeat(70)}\n`.repeat(1500); // ~108 kB of control file, stored uncompressed
+    const path = dpkgDeb(work.path, `Package: large\nVersion: 2.0\nArchitecture: all\nMaintainer: A <a@example.org>\nDescription: big\n${description}`, 'none');
+    expect(controlMemberEnd(readFileSync(path))).toBeGreaterThan(64 * 1024);
+    const file = await openDebFile(path);
+    try {
+      await file.hash([]);
+      expect(await file.identity()).toEqual(await readDebIdentity(path));
+      expect((await file.identity()).package).toBe('large');
+    } finally {
+      await file.close();
     }
   });
 
