@@ -130,6 +130,8 @@ export async function startRebuilderServer(options: RebuilderServerOptions = {})
   const v0 = options.api?.v0 ?? false;
   let publicKeys = [...(options.publicKeys ?? [])];
   const packages: StoredPackage[] = [];
+  /** The same packages by name: a benchmark asks hundreds of times a run, over hundreds of packages. */
+  const packagesByName = new Map<string, StoredPackage[]>();
   const attestations = new Map<string, Uint8Array>(); // `${buildId}/${artifactId}`
   const sources = new Map<string, Uint8Array>(); // `${name}/${version}`
   const faults: { route: Route; fault: Fault }[] = [];
@@ -209,12 +211,12 @@ export async function startRebuilderServer(options: RebuilderServerOptions = {})
     return text(res, 404);
   };
 
-  const selected = (query: URLSearchParams): StoredPackage[] =>
-    packages.filter(
-      (p) =>
-        (query.get('name') === null || p.spec.name === query.get('name')) &&
-        (query.get('architecture') === null || p.spec.architecture === query.get('architecture')),
-    );
+  const selected = (query: URLSearchParams): StoredPackage[] => {
+    const name = query.get('name');
+    const architecture = query.get('architecture');
+    const candidates = name === null ? packages : (packagesByName.get(name) ?? []);
+    return architecture === null ? [...candidates] : candidates.filter((p) => p.spec.architecture === architecture);
+  };
 
   const searchV1 = (query: URLSearchParams): unknown => {
     const records = selected(query).flatMap((p) =>
@@ -368,7 +370,11 @@ export async function startRebuilderServer(options: RebuilderServerOptions = {})
         attestations.set(`${buildId}/${artifactId}`, toBytes(attestation));
         return artifactId;
       });
-      packages.push({ spec, buildId, artifactIds });
+      const stored = { spec, buildId, artifactIds };
+      packages.push(stored);
+      const named = packagesByName.get(spec.name);
+      if (named === undefined) packagesByName.set(spec.name, [stored]);
+      else named.push(stored);
       return { buildId, artifactIds };
     },
     addSourcesMetadata(name, version, body) {
