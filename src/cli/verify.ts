@@ -27,10 +27,12 @@ export async function verifyCommand(debs: readonly string[], options: VerifyOpti
     }
     const verdicts = await mapBounded(debs, PARALLEL_DEBS, async (deb): Promise<Verdict> => {
       const { verdict } = await checkDeb({ path: resolve(deb), origin: undefined }, runtime.context);
-      // The log is best effort here: a user without write access to it still gets the answer.
-      await runtime.decisions.append(verdict).catch(() => undefined);
       return verdict;
     });
+    // Logged in the order the files were named, not the order their checks finished, so
+    // that `explain NAME=VERSION` ("the newest") does not depend on which was quicker.
+    // The log is best effort here: a user without write access to it still gets the answer.
+    for (const verdict of verdicts) await runtime.decisions.append(verdict).catch(() => undefined);
     const passed = verdicts.every(letThrough);
     if (options.json) {
       io.stdout(JSON.stringify({ accepted: passed, files: debs.map((d, i) => ({ file: d, verdict: verdicts[i] })) }, null, 2) + '\n');
