@@ -43,7 +43,7 @@ export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: stri
   const contendersWith = async (variant: string, extra: Readonly<Record<string, string>>): Promise<{ plain: Contender; reprogate: Contender }> => {
     const config = { ...ctx.aptConfig, ...extra };
     const methodRoot = await createMethodRoot(lab.path(variant, 'reprogate'), mirror, { ...ctx, aptConfig: config }, policy);
-    const plain: Contender = { label: 'http', root: await createPlainRoot(lab.path(variant, 'http'), mirror, config), reset: async () => forgetRequests() };
+    const plain: Contender = { label: 'http', root: await createPlainRoot(lab.path(variant, 'http'), mirror, config), reset: () => Promise.resolve(forgetRequests()) };
     const reprogate: Contender = {
       label: 'reprogate+http',
       root: methodRoot.root,
