@@ -132,6 +132,16 @@ describe('packages', () => {
     }
   });
 
+  it('the in-process builder writes a Debian-like control member (control.tar.xz with md5sums) that dpkg-deb reads', async () => {
+    const debian = await buildDeb(lab.path('debs-node-xz'), SPECS[2]!, { builder: 'node', control: 'debian' });
+    const env = sealedEnv(lab.path());
+    expect((await runChecked('ar', ['t', debian.path], { env })).stdout.split('\n')).toContain('control.tar.xz');
+    expect((await runChecked('dpkg-deb', ['--field', debian.path], { env })).stdout).toBe((await runChecked('dpkg-deb', ['--field', debs[2]!.path], { env })).stdout);
+    const md5sums = (await runChecked('dpkg-deb', ['--info', debian.path, 'md5sums'], { env })).stdout;
+    expect(md5sums).toMatch(/^[0-9a-f]{32} {2}usr\/share\/doc\/rg-native\/README$/m);
+    await expect(buildDeb(lab.path('bad'), SPECS[2]!, { control: 'debian' })).rejects.toMatchObject({ code: 'APTLAB_BAD_SPEC' });
+  });
+
   it('refuses names and versions that are not Debian ones', async () => {
     await expect(buildDeb(lab.path('bad'), { name: 'Bad_Name', version: '1', architecture: 'all' })).rejects.toMatchObject({
       code: 'APTLAB_BAD_SPEC',

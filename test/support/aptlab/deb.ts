@@ -11,12 +11,13 @@
  * Does not make maintainer scripts, conffiles or multiple binaries per source; a
  * test that needs those builds them itself.
  */
+import { execFileSync } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { debArchive, type ArchiveEntry } from './debarchive.js';
+import { debArchive, type ArchiveEntry, type ControlCompressor } from './debarchive.js';
 import { AptlabError } from './errors.js';
 import { makeDir } from './lab.js';
 import { runChecked, sealedEnv } from './process.js';
@@ -84,6 +85,13 @@ export interface BuildOptions {
    * (debarchive.ts), several times cheaper, for tests that need hundreds of packages.
    */
   readonly builder?: 'dpkg-deb' | 'node';
+  /**
+   * `gzip` (default): the control member as the tests have always had it. `debian`:
+   * as Debian's archive ships packages (dpkg-deb's default), `control.tar.xz` holding
+   * `md5sums` besides `control`, so that reading a package's identity costs what it
+   * costs on real packages. With the `node` builder only (compressed by `xz`).
+   */
+  readonly control?: 'gzip' | 'debian';
 }
 
 /** Build one package into `dir/<fileName>` (dpkg-deb stages its tree under `dir/.staging/`). */
@@ -92,9 +100,11 @@ export async function buildDeb(dir: string, spec: DebSpec, options: BuildOptions
   const source = sourceOf(spec);
   const fileName = debFileName(spec);
   const out = join(await makeDir(dir), fileName);
-  const entries = payload(spec, control);
+  const debianControl = options.control === 'debian';
+  if (debianControl && options.builder !== 'node') bad('a Debian-like control member needs the node builder');
+  const entries = payload(spec, control, debianControl);
   if (options.builder === 'node') {
-    await writeFile(out, debArchive(entries.control, entries.data, BUILD_EPOCH, GZIP_LEVEL));
+    await writeFile(out, debArchive(entries.control, entries.data, BUILD_EPOCH, GZIP_LEVEL, debianControl ? xzControl : undefined));
   } else {
     await buildWithDpkgDeb(dir, fileName, entries, out);
   }
@@ -189,7 +199,10 @@ interface Payload {
   readonly data: readonly ArchiveEntry[];
 }
 
-function payload(spec: DebSpec, control: ReadonlyArray<readonly [string, string]>): Payload {
+/** xz's defaults (preset 6, CRC64), as dpkg-deb compresses a control member. */
+const xzControl: ControlCompressor = (tar) => ['control.tar.xz', execFileSync('xz', ['--compress', '--stdout'], { input: tar })];
+
+function payload(spec: DebSpec, control: ReadonlyArray<readonly [string, string]>, withMd5sums = false): Payload {
   const files: Array<[string, Buffer]> = [
     [`usr/share/doc/${spec.name}/README`, Buffer.from(`${spec.name} ${spec.version} ${spec.architecture}\n`)],
   ];
@@ -204,7 +217,13 @@ function payload(spec: DebSpec, control: ReadonlyArray<readonly [string, string]
     ...files.map(([path, content]) => ({ path, content, mode: 0o644 })),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const controlFile = Buffer.from(control.map(([k, v]) => `${k}: ${v}\n`).join(''));
-  return { control: [{ path: 'control', content: controlFile, mode: 0o644 }], data };
+  const controlEntries: ArchiveEntry[] = [{ path: 'control', content: controlFile, mode: 0o644 }];
+  if (withMd5sums) {
+    // What dh_md5sums writes: every regular file of the payload, in payload order.
+    const md5sums = files.map(([path, content]) => `${createHash('md5').update(content).digest('hex')}  ${path}\n`).join('');
+    controlEntries.push({ path: 'md5sums', content: Buffer.from(md5sums), mode: 0o644 });
+  }
+  return { control: controlEntries, data };
 }
 
 async function buildWithDpkgDeb(dir: string, fileName: string, entries: Payload, out: string): Promise<void> {
