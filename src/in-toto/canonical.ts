@@ -62,14 +62,14 @@ function encodeString(s: string): string {
   return '"' + s.replace(/[\\"]/g, (c) => '\\' + c) + '"';
 }
 
+/** A UTF-16 code unit from which on string order and UTF-8 byte order can differ. */
+const FROM_SURROGATES = /[\ud800-\uffff]/;
+
 /**
  * Python's `sorted()` orders by code point. JavaScript's default sort orders by
  * UTF-16 unit, which puts U+1F600 before U+FFFF; comparing UTF-8 bytes gives
  * code-point order.
  */
-/** A UTF-16 code unit from which on string order and UTF-8 byte order can differ. */
-const FROM_SURROGATES = /[\ud800-\uffff]/;
-
 function sortedKeys(obj: object): string[] {
   const keys = Object.keys(obj);
   // Below U+D800, comparing UTF-16 code units orders strings as their UTF-8 bytes do;

@@ -1,7 +1,8 @@
 /**
  * The .deb binary format written in-process: an ar archive of `debian-binary`,
- * `control.tar.gz` (or a control member compressed by the caller) and `data.tar.gz` (deb(5)), with ustar members owned by
- * root:root and `./`-prefixed names, as `dpkg-deb --root-owner-group` makes them.
+ * `control.tar.gz` (or a control member the caller compresses) and `data.tar.gz`
+ * (deb(5)), with ustar members owned by root:root and `./`-prefixed names, as
+ * `dpkg-deb --root-owner-group` makes them.
  * Several times cheaper than spawning dpkg-deb, which forks tar and a compressor
  * per package (measured: 200 packages in 0.5-1.2 s against 4-6 s, on a busy
  * two-core machine). The self-test checks that dpkg-deb reads the same contents
