@@ -59,7 +59,7 @@ export async function profilingLauncher(dir: string, launcher: string, scheme: s
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const text = await readFile(launcher, 'utf8');
   // The launcher's own node flags are kept: a profile of another configuration would mislead.
-  const exec = /^exec node ((?:--[a-z-]+ )*)"\$\{self%\/\*\}\/apt-method-main\.js" "\$0"$/m.exec(text);
+  const exec = /^exec node ((?:--[a-z0-9-]+(?:=[\w.-]+)? )*)"\$\{self%\/\*\}\/apt-method-main\.js" "\$0"$/m.exec(text);
   if (exec === null) throw new Error(`${launcher} no longer ends in \`exec node [flags] "\${self%/*}/apt-method-main.js" "$0"\`: update the profiling variant`);
   const main = join(dirname(await realpath(launcher)), 'apt-method-main.js');
   const wrapper = join(dir, scheme);
