@@ -8,6 +8,8 @@
 // Start-up time is paid at every apt run (twice, for the method). So:
 // - apt-method is a shell script (scripts/apt-method.in) that answers apt's
 //   capability probe without starting Node, then runs apt-method-main.js;
+//   apt-method.js does the same from Node, for who runs the method as a Node
+//   program (both answer before loading apt-method-main.js);
 // - openpgp.js (a third of each bundle, needed only for armored OpenPGP keys) is
 //   a file of its own that the others require the first time such a key is read.
 // Each of these files finds the others by its own path, so they stay side by side.
@@ -19,6 +21,7 @@ const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 /** Programs apt, dpkg or a user run; executable, with the interpreter line. */
 const programs = {
   reprogate: 'src/bin/reprogate.ts',
+  'apt-method': 'src/bin/apt-method.ts',
   'pre-install-hook': 'src/bin/pre-install-hook.ts',
 };
 /** Loaded by the programs, never run. */
@@ -27,7 +30,7 @@ const libraries = {
   openpgp: 'scripts/openpgp-entry.mjs',
 };
 /** Imports the bundles leave as requires of a sibling file. */
-const siblings = { openpgp: './openpgp.js' };
+const siblings = { openpgp: './openpgp.js', './apt-method-main.js': './apt-method-main.js' };
 
 const keepSiblingsApart = {
   name: 'siblings',

@@ -4,8 +4,9 @@
  * because everything is passed through to that method; no Single-Instance,
  * Local-Only or AuxRequests, which neither of us does.
  *
- * A module of its own so that the method's launcher (src/bin/apt-method.ts) can
- * write the message before the rest of the program is loaded: apt blocks until it
+ * A module of its own so that the method's launchers (src/bin/apt-method.ts, and
+ * scripts/apt-method.in at build time) can write the message before the rest of
+ * the program is loaded: apt blocks until it
  * arrives, and apt's capability probe reads nothing else.
  */
 import { formatAptMessage } from './protocol/format.js';

@@ -1,6 +1,6 @@
 /**
- * The apt method proper, loaded by its launcher (apt-method.ts) once that has
- * written `100 Capabilities`. Composition root: the only place that binds the
+ * The apt method proper, run by its launcher (the shell script scripts/apt-method.in,
+ * or src/bin/apt-method.ts) once that has written `100 Capabilities`. Composition root: the only place that binds the
  * relay to the real process, clock, network and file system.
  */
 import './quiet.js';
@@ -9,8 +9,9 @@ import { createVerifyingGate } from '../method/gate.js';
 
 async function main(): Promise<number> {
   return runRelay({
-    // The launcher (scripts/apt-method.in) passes the name apt ran it by: that is the scheme.
-    scheme: methodScheme(process.argv[2] ?? ''),
+    // The name apt ran the method by is its scheme. The shell launcher passes it as
+    // an argument; run by the Node launcher, Node has it as the script's own path.
+    scheme: methodScheme(process.argv[2] ?? process.argv[1] ?? ''),
     createGate: (config, log) => createVerifyingGate(config, log, { env: process.env, now: () => new Date() }),
     io: nodeRelayIo(process),
     capabilitiesSent: true,

@@ -41,6 +41,7 @@ import {
   createMethodRoot,
   fixtureDeb,
   makeStateDir,
+  METHOD_NODE,
   readDecisions,
   requireBuiltMethod,
   startRebuilders,
@@ -180,6 +181,7 @@ describe('reprogate+http: gating real apt-get', () => {
   let rebuilders: Rebuilders;
   let root: MethodRoot;
   let state: string;
+  let policy: string;
   let auditPolicy: string;
   let aptUid: number;
   let honestTampered: BuiltDeb;
@@ -241,7 +243,7 @@ describe('reprogate+http: gating real apt-get', () => {
     rebuilders.attest('notset', p('swapped'));
     rebuilders.attest('debian', p('lonely'));
 
-    const policy = await writePolicy(lab.path('conf/policy.yaml'), rebuilders, { threshold: 2, rules: POLICY_RULES });
+    policy = await writePolicy(lab.path('conf/policy.yaml'), rebuilders, { threshold: 2, rules: POLICY_RULES });
     auditPolicy = await writePolicy(lab.path('conf/audit.yaml'), rebuilders, { threshold: 2, mode: 'audit' });
     state = await makeStateDir(lab.path('state'));
     root = await createMethodRoot(lab.path('root'), { repository: repo, uri: `reprogate+${server.url}/`, policy, state });
@@ -414,6 +416,18 @@ describe('reprogate+http: gating real apt-get', () => {
       expect([...fetchFailures(result).keys()]).toEqual([expect.stringMatching(/\/nobody_1\.0-1_amd64\.deb$/)]);
       expect(await archivesListing(root)).toEqual({ archives: ['foo_1.0-1_amd64.deb'], partial: [] });
       expect(summary(await decisionsSince(root, mark))).toEqual(['foo 1.0-1 amd64 ACCEPTED', 'nobody 1.0-1 amd64 REFUSED_BELOW_THRESHOLD']);
+    }, E2E);
+
+    it('gates the same when apt runs dist/apt-method.js, the Node entry point, instead of the shell launcher', async () => {
+      const nodeRoot = await createMethodRoot(lab.path('root-node'), { repository: repo, uri: `reprogate+${server.url}/`, policy, state, method: METHOD_NODE });
+      expect(root.logFile).toBe(nodeRoot.logFile);
+      expectClean(await runApt(nodeRoot, ['update']));
+      const mark = await logMark(nodeRoot);
+      const result = await runApt(nodeRoot, ['install', '--download-only', '-y', 'foo', 'nobody']);
+      expect(result.code).toBe(100);
+      expect([...fetchFailures(result).keys()]).toEqual([expect.stringMatching(/\/nobody_1\.0-1_amd64\.deb$/)]);
+      expect(await archivesListing(nodeRoot)).toEqual({ archives: ['foo_1.0-1_amd64.deb'], partial: [] });
+      expect(summary(await decisionsSince(nodeRoot, mark))).toEqual(['foo 1.0-1 amd64 ACCEPTED', 'nobody 1.0-1 amd64 REFUSED_BELOW_THRESHOLD']);
     }, E2E);
   });
 

@@ -43,6 +43,7 @@ async function expectedContents(): Promise<Record<string, string>> {
     './usr/lib/reprogate/apt-method-main.js': '-rw-r--r--',
     './usr/lib/reprogate/apt-method-main.js.LEGAL.txt': '-rw-r--r--',
     './usr/lib/reprogate/apt-method': '-rwxr-xr-x',
+    './usr/lib/reprogate/apt-method.js': '-rwxr-xr-x',
     './usr/lib/reprogate/openpgp.js': '-rw-r--r--',
     './usr/lib/reprogate/openpgp.js.LEGAL.txt': '-rw-r--r--',
     './usr/lib/reprogate/pre-install-hook': '-> pre-install-hook.js',

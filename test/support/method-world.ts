@@ -51,6 +51,8 @@ const VECTORS = join(ROOT, 'test/vectors/in-toto-run');
 
 /** The bundled method `npm run build` writes; apt runs it through the methods-dir links. */
 export const METHOD = join(ROOT, 'dist/apt-method');
+/** The same method as a Node program (`#!/usr/bin/env node`), for who links that instead. */
+export const METHOD_NODE = join(ROOT, 'dist/apt-method.js');
 
 /** Fails with the one thing to do when the bundle is missing (the test script builds it first). */
 export function requireBuiltMethod(): void {
@@ -255,6 +257,8 @@ export interface MethodRootOptions {
   /** Folder for the cache and the decision log; see `makeStateDir`. */
   readonly state: string;
   readonly config?: Readonly<Record<string, AptConfigValue>>;
+  /** What the methods-dir links point at (default: METHOD, the shell launcher). */
+  readonly method?: string;
 }
 
 export interface MethodRoot extends AptRoot {
@@ -267,7 +271,7 @@ export async function createMethodRoot(dir: string, options: MethodRootOptions):
   const logFile = join(options.state, 'decisions.jsonl');
   const root = await createAptRoot(dir, {
     sources: [sourceFor(options.repository, options.uri)],
-    methods: { 'reprogate+http': METHOD, 'reprogate+https': METHOD },
+    methods: { 'reprogate+http': options.method ?? METHOD, 'reprogate+https': options.method ?? METHOD },
     config: {
       'Reprogate::Policy': options.policy,
       'Reprogate::Cache': join(options.state, 'cache'),
