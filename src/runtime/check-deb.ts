@@ -49,13 +49,23 @@ export async function checkDeb(req: CheckRequest, context: CheckContext): Promis
   try {
     deb = await openDebFile(req.path);
   } catch (e) {
-    return { verdict: refusalVerdict(unknownFacts(req), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now()) };
+    return { verdict: refusalVerdict(unknownFacts(req), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now(), enforcing(context)) };
   }
   try {
     return await checkOpenDeb(deb, req, context);
   } finally {
     await deb.close().catch(() => undefined);
   }
+}
+
+/**
+ * Whether a refusal stands. Audit mode never refuses, whatever the reason (the
+ * verdict is still logged and warned about): an admin trying reprogate out must not
+ * lose a package to it. Without a usable policy there is no audit mode to fall back
+ * on (see refusalVerdict).
+ */
+function enforcing(context: CheckContext): boolean {
+  return context.policy instanceof Error || context.policy.mode === 'enforce';
 }
 
 /** What is known of a package whose control fields could not be read. */
@@ -75,11 +85,11 @@ async function checkOpenDeb(deb: DebFile, req: CheckRequest, context: CheckConte
   try {
     digests = await deb.hash(request.extraDigests ?? []);
   } catch (e) {
-    return { verdict: refusalVerdict(unknownFacts(request), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now()) };
+    return { verdict: refusalVerdict(unknownFacts(request), 'REFUSED_IDENTITY', `cannot read the file: ${describe(e)}`, context.now(), enforcing(context)) };
   }
   if (request.expectedSha256 !== undefined && request.expectedSha256.toLowerCase() !== digests.sha256) {
     const detail = `sha256 ${digests.sha256} is not the ${request.expectedSha256.toLowerCase()} the signed index lists`;
-    return { verdict: refusalVerdict(unknownFacts(request, digests.sha256), 'REFUSED_HASH_MISMATCH', detail, context.now()), digests };
+    return { verdict: refusalVerdict(unknownFacts(request, digests.sha256), 'REFUSED_HASH_MISMATCH', detail, context.now(), enforcing(context)), digests };
   }
 
   const origin = request.origin ?? (await request.originFor?.(digests.sha256).catch(() => undefined));
@@ -89,13 +99,13 @@ async function checkOpenDeb(deb: DebFile, req: CheckRequest, context: CheckConte
   try {
     identity = await deb.identity();
   } catch (e) {
-    return { verdict: refusalVerdict(unknownFacts(request, digests.sha256), 'REFUSED_IDENTITY', `not a readable .deb: ${describe(e)}`, context.now()), digests };
+    return { verdict: refusalVerdict(unknownFacts(request, digests.sha256), 'REFUSED_IDENTITY', `not a readable .deb: ${describe(e)}`, context.now(), enforcing(context)), digests };
   }
   const pkg: PackageFacts = { name: identity.package, version: identity.version, architecture: identity.architecture, sha256: digests.sha256, origin: request.origin };
   const exp = request.expected;
   if (exp && (exp.name !== identity.package || exp.version !== identity.version || exp.architecture !== identity.architecture)) {
     const detail = `its control fields say ${identity.package} ${identity.version} ${identity.architecture}, but apt asked for ${exp.name} ${exp.version} ${exp.architecture}`;
-    return { verdict: refusalVerdict(pkg, 'REFUSED_IDENTITY', detail, context.now()), digests, identity };
+    return { verdict: refusalVerdict(pkg, 'REFUSED_IDENTITY', detail, context.now(), enforcing(context)), digests, identity };
   }
   if (context.policy instanceof Error) {
     return { verdict: refusalVerdict(pkg, 'REFUSED_POLICY', `the policy is unusable: ${describe(context.policy)}`, context.now()), digests, identity };
@@ -106,7 +116,7 @@ async function checkOpenDeb(deb: DebFile, req: CheckRequest, context: CheckConte
     const evidence = await evidenceFor(query, request, context, context.policy);
     return { verdict: decide(pkg, evidence, context.policy, context.now()), digests, identity };
   } catch (e) {
-    return { verdict: refusalVerdict(pkg, 'REFUSED_INTERNAL', `unexpected error: ${describe(e)}`, context.now(), context.policy.mode === 'enforce'), digests, identity };
+    return { verdict: refusalVerdict(pkg, 'REFUSED_INTERNAL', `unexpected error: ${describe(e)}`, context.now(), enforcing(context)), digests, identity };
   }
 }
 

@@ -8,12 +8,15 @@
  * Stopped by: src/deb/identity.ts (identity from the .deb's own control fields, read
  * by bounded parsers; never from the file name) and src/runtime/check-deb.ts (the
  * control fields must equal what apt asked for: REFUSED_IDENTITY; an unreadable
- * package is REFUSED_IDENTITY too, before any rebuilder is asked).
+ * package is REFUSED_IDENTITY too, before any rebuilder is asked). In audit mode
+ * these verdicts are logged and warned about but do not stop the package, as no
+ * audit-mode verdict does.
  */
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/policy/index.js';
+import { letThrough } from '../../src/verify/index.js';
 import type { BuiltDeb } from '../support/aptlab/index.js';
 import { debArchive } from '../support/aptlab/debarchive.js';
 import { makeSigner, rebuilderdAttestation } from '../support/intoto-sign.js';
@@ -87,5 +90,37 @@ describe('a file that is not a well-formed package', () => {
     await writeFile(text, '<html>mirror error page</html>\n');
     expect((await check({ path: text }, { policy, answers: { debian: attested() } })).verdict.code).toBe('REFUSED_IDENTITY');
     expect((await check({ path: join(tmp.dir, 'absent.deb') }, { policy, answers: { debian: attested() } })).verdict.code).toBe('REFUSED_IDENTITY');
+  });
+});
+
+describe('in audit mode', () => {
+  let audit: Policy;
+  beforeAll(async () => {
+    const yaml = policyYaml({ top: 'mode: audit', threshold: 1, rebuilders: [{ name: 'debian', keys: ['keys/debian.pem'] }] });
+    audit = await policyFrom(yaml, { 'keys/debian.pem': debian.rebuilderdPem }, NOW);
+  });
+
+  it('control fields that disagree, a file that is no .deb and one that is gone: the same verdicts, let through', async () => {
+    const renamed = join(tmp.dir, 'bash_2.0-1_amd64.deb');
+    await copyFile(hello.path, renamed);
+    const notDeb = join(tmp.dir, 'page_2.0-1_amd64.deb');
+    await writeFile(notDeb, '<html>mirror error page</html>\n');
+    const requests = [
+      { path: renamed, expected: { name: 'bash', version: '1:2.0-1', architecture: 'amd64' } },
+      { path: notDeb },
+      { path: join(tmp.dir, 'absent.deb') },
+    ];
+    for (const request of requests) {
+      const { verdict } = await check(request, { policy: audit, answers: { debian: attested() } });
+      expect({ code: verdict.code, enforced: verdict.enforced, letThrough: letThrough(verdict) }).toEqual({ code: 'REFUSED_IDENTITY', enforced: false, letThrough: true });
+      // The same request under the enforcing policy stands refused.
+      expect(letThrough((await check(request, { policy, answers: { debian: attested() } })).verdict)).toBe(false);
+    }
+  });
+
+  it('a hash other than the signed index lists: REFUSED_HASH_MISMATCH, let through (apt itself then rejects the hashes)', async () => {
+    const { verdict, digests } = await check({ path: hello.path, expectedSha256: 'ab'.repeat(32) }, { policy: audit, answers: { debian: attested() } });
+    expect({ code: verdict.code, enforced: verdict.enforced }).toEqual({ code: 'REFUSED_HASH_MISMATCH', enforced: false });
+    expect(digests?.sha256).toBe(hello.sha256);
   });
 });
