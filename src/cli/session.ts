@@ -3,7 +3,9 @@
  * policy, the network and the cache, opened once and closed at the end.
  */
 import { resolve } from 'node:path';
+import { debugLog, runDiagnostics } from '../runtime/diagnostics.js';
 import { DEFAULT_CACHE_MAX_AGE_MS, openRuntime, type Runtime } from '../runtime/runtime.js';
+import { settingsFrom } from '../runtime/settings.js';
 import { readAptConfig } from './apt-config.js';
 import type { CliIo } from './io.js';
 
@@ -17,7 +19,10 @@ export interface SessionOptions {
 export async function openSession(options: SessionOptions, io: CliIo): Promise<Runtime> {
   const extra = options.policy !== undefined ? [`Reprogate::Policy=${resolve(options.policy)}`] : [];
   const config = await readAptConfig([...(options.option ?? []), ...extra]);
-  return openRuntime({
+  const debug = debugLog(settingsFrom(config), io.stderr);
+  // The warning filter installed at start-up reads this: Node warnings only under Debug::Reprogate.
+  if (debug) process.env['REPROGATE_DEBUG'] = '1';
+  const runtime = await openRuntime({
     config,
     env: io.env,
     now: io.now,
@@ -26,4 +31,6 @@ export async function openSession(options: SessionOptions, io: CliIo): Promise<R
     cacheMaxAgeMs: DEFAULT_CACHE_MAX_AGE_MS,
     onWarning: (m) => io.stderr(`reprogate: warning: ${m}\n`),
   });
+  for (const line of debug ? runDiagnostics(runtime.settings, runtime.policy) : []) debug?.(line);
+  return runtime;
 }

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { checkDeb } from '../runtime/check-deb.js';
+import { debugLog, verdictDiagnostics } from '../runtime/diagnostics.js';
 import { letThrough, oneLine, type Verdict } from '../verify/index.js';
 import { EXIT } from './errors.js';
 import type { CliIo } from './io.js';
@@ -25,8 +26,11 @@ export async function verifyCommand(debs: readonly string[], options: VerifyOpti
       io.stderr(`reprogate: ${runtime.policy.message}\n`);
       return EXIT.usage;
     }
+    const debug = debugLog(runtime.settings, io.stderr);
     const verdicts = await mapBounded(debs, PARALLEL_DEBS, async (deb): Promise<Verdict> => {
+      const started = performance.now();
       const { verdict } = await checkDeb({ path: resolve(deb), origin: undefined }, runtime.context);
+      debug?.(`${deb}: ${verdictDiagnostics(verdict, performance.now() - started)}`);
       return verdict;
     });
     // Logged in the order the files were named, not the order their checks finished, so

@@ -11,6 +11,7 @@
  */
 import { resolve } from 'node:path';
 import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
+import { debugLog, runDiagnostics, verdictDiagnostics } from '../runtime/diagnostics.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
 import { letThrough, oneLine } from '../verify/index.js';
 import { parseHookInput, type InstallAction } from './input.js';
@@ -44,8 +45,12 @@ export async function runHook(io: HookIo): Promise<number> {
   try {
     const installs = input.actions.filter((a): a is InstallAction => a.kind === 'install');
     const archives = input.config.findDir('Dir::Cache::archives', '/var/cache/apt/archives/');
+    const debug = debugLog(runtime.settings, io.stderr);
+    for (const line of debug ? runDiagnostics(runtime.settings, runtime.policy) : []) debug?.(line);
     const verdicts = await mapBounded(installs, 4, async (action) => {
+      const started = performance.now();
       const { verdict } = await checkDeb(requestFor(action, runtime, archives, io.now), runtime.context);
+      debug?.(`${action.path}: ${verdictDiagnostics(verdict, performance.now() - started)}`);
       await runtime.decisions.append(verdict).catch((e: unknown) => io.stderr(`reprogate: warning: cannot write the decision log: ${(e as Error).message}\n`));
       return verdict;
     });

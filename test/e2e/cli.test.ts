@@ -86,6 +86,18 @@ describe('reprogate CLI against loopback rebuilders', () => {
     expect(r.stdout).toMatch(/^reprogate: accepted foo 1\.0-1 amd64 \(sha256 [0-9a-f]{4}…[0-9a-f]{2}\): 3 of 2 independent rebuilders agree \[notset: agrees; debian: agrees; third: agrees\]\n$/);
   });
 
+  it('under -o Debug::Reprogate=1 adds its settings and each verdict in detail on stderr; stdout and the exit code stay', async () => {
+    const r = await reprogate(['verify', ...opts(), '-o', 'Debug::Reprogate=1', fooDeb], env());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^reprogate: accepted foo 1\.0-1 amd64 /);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines[0]).toBe(`reprogate: debug: policy ${policy}, cache ${join(dir, 'no-cache')}, decision log ${join(dir, 'decisions.jsonl')}`);
+    expect(lines[1]).toMatch(/^reprogate: debug: mode enforce, threshold 2 \(from the policy\), on conflict refuse, rules 0, rebuilders: notset \(sources http:/);
+    expect(lines.slice(2)).toEqual([
+      expect.stringMatching(new RegExp(`^reprogate: debug: ${fooDeb}: ACCEPTED foo 1\\.0-1 amd64 sha256 ${fooSha} in \\d+ ms, rule: the policy's default, \\[notset: agrees \\(signed by .*\\); debian: agrees \\(.*\\); third: agrees \\(.*\\)\\]$`)),
+    ]);
+  });
+
   it('refuses a .deb with the same name and version but other bytes: conflict, exit 1', async () => {
     const r = await reprogate(['verify', ...opts(), unattested], env());
     expect(r.code).toBe(1);

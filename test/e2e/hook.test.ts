@@ -184,6 +184,22 @@ describe('the pre-install hook under real apt and dpkg', () => {
     expect((await stat(world.logFile)).uid).toBe((await stat(world.cacheDir)).uid);
   }, E2E);
 
+  it('under Debug::Reprogate prints its settings and each verdict in detail on stderr, and nothing more without it', async () => {
+    const deb = await world.buildLocalDeb({ name: 'rg-debug', version: '0.1-1', architecture: 'all' });
+    world.attest('alpha', deb);
+    world.attest('beta', deb);
+    const loud = await apt('install ./debug.deb under Debug::Reprogate', ['install', '-y', '-o', 'Debug::Reprogate=1', `./${deb.fileName}`]);
+    expect(loud.code).toBe(0);
+    const lines = loud.stderr.split('\n').filter((l) => l.startsWith('reprogate:'));
+    expect(lines.every((l) => l.startsWith('reprogate: debug: '))).toBe(true);
+    expect(lines).toContainEqual(expect.stringMatching(/^reprogate: debug: policy \/.*, cache \/.*, decision log \/.*$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^reprogate: debug: mode enforce, threshold 2 /));
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`: ACCEPTED rg-debug 0\\.1-1 all sha256 ${deb.sha256} in \\d+ ms, rule: .*, \\[alpha: agrees \\(signed by .*\\); beta: agrees \\(signed by .*\\)\\]$`)),
+    );
+    expectOk(await apt('reinstall ./debug.deb, quiet', ['install', '-y', '--reinstall', `./${deb.fileName}`]));
+  }, E2E);
+
   it('applies an origin rule to the cached .deb with the origin the method recorded, never to a local file', async () => {
     const solo = world.debs.get('rg-solo')!;
     // One apt run, as users run it: the method downloads and decides, then the hook decides again.
