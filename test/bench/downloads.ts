@@ -11,9 +11,10 @@
  *
  * Does not build the world (world.ts, peer.ts) and asserts nothing about time.
  */
-import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { archivesListing, runApt, runCommand, sealedEnv, type AptRoot, type CommandResult } from '../support/aptlab/index.js';
+import { setAside } from './set-aside.js';
 
 export interface Contender {
   readonly label: string;
@@ -37,12 +38,20 @@ export async function updateIndexes(contender: Contender, timeoutMs = 300_000): 
   }
 }
 
+/** Empties apt's archives (and partial/) for the next run; the files go to `spent/` beside the root (see set-aside.ts). */
 export async function emptyArchives(root: AptRoot): Promise<void> {
+  const leftovers: string[] = [];
   for (const dir of [root.archivesDir, join(root.archivesDir, 'partial')]) {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isFile() && entry.name !== 'lock') await rm(join(dir, entry.name), { force: true });
+      if (entry.isFile() && entry.name !== 'lock') leftovers.push(join(dir, entry.name));
     }
   }
+  await setAside(leftovers, spentDirOf(root));
+}
+
+/** Where a root's leftovers go: a folder beside the root, inside the lab. */
+export function spentDirOf(root: AptRoot): string {
+  return join(dirname(root.dir), 'spent');
 }
 
 export interface RunTiming {

@@ -12,9 +12,11 @@
  *
  * Does not time anything (downloads.ts does) and touches nothing outside the lab.
  */
+import { existsSync } from 'node:fs';
 import { readFile, readdir, rm, writeFile, chown } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchContext } from './context.js';
+import { setAside } from './set-aside.js';
 import {
   buildDebs,
   buildRepository,
@@ -196,8 +198,8 @@ export async function createMethodRoot(
     cacheDir,
     logFile,
     async reset() {
-      for (const entry of await readdir(cacheDir)) await rm(join(cacheDir, entry), { recursive: true, force: true });
-      await rm(logFile, { force: true });
+      const leftovers = [...(await readdir(cacheDir)).map((entry) => join(cacheDir, entry)), ...(existsSync(logFile) ? [logFile] : [])];
+      await setAside(leftovers, join(dir, 'spent'));
     },
   };
 }
