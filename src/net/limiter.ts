@@ -14,7 +14,9 @@
 export type Release = () => void;
 
 interface Waiter {
-  key: string;
+  readonly key: string;
+  /** Arrival order, across keys. */
+  readonly seq: number;
   grant: (release: Release) => void;
 }
 
@@ -23,7 +25,14 @@ export class ConcurrencyLimiter {
   readonly #perKey: number;
   #running = 0;
   readonly #runningByKey = new Map<string, number>();
-  readonly #queue: Waiter[] = [];
+  /**
+   * Waiters by key, each queue in arrival order. A release looks at the head of
+   * each key's queue only: one apt run queues a thousand lookups for three
+   * rebuilders, and scanning one queue of all of them on every release cost
+   * more than the rest of the limiter.
+   */
+  readonly #queues = new Map<string, Waiter[]>();
+  #arrivals = 0;
 
   constructor(total: number, perKey: number) {
     if (!Number.isInteger(total) || total < 1 || !Number.isInteger(perKey) || perKey < 1) {
@@ -36,24 +45,26 @@ export class ConcurrencyLimiter {
   /** Resolves with a release function once a slot is free; rejects with the signal's reason if aborted first. */
   acquire(key: string, signal?: AbortSignal): Promise<Release> {
     if (signal?.aborted === true) return Promise.reject(abortReason(signal));
-    // After every release the queue is pumped, so no queued waiter could run now:
+    // After every release the queues are pumped, so no queued waiter could run now:
     // a newcomer that can run takes nothing from anyone.
     if (this.#canRun(key)) return Promise.resolve(this.#start(key));
 
     return new Promise<Release>((resolve, reject) => {
       const onAbort = (): void => {
-        const index = this.#queue.indexOf(waiter);
-        if (index >= 0) this.#queue.splice(index, 1);
+        this.#remove(waiter);
         reject(abortReason(signal));
       };
       const waiter: Waiter = {
         key,
+        seq: this.#arrivals++,
         grant: (release) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(release);
         },
       };
-      this.#queue.push(waiter);
+      const queue = this.#queues.get(key);
+      if (queue === undefined) this.#queues.set(key, [waiter]);
+      else queue.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -82,16 +93,27 @@ export class ConcurrencyLimiter {
     };
   }
 
+  /** Grants slots to the earliest waiters that can run, until none can. */
   #pump(): void {
-    for (let i = 0; i < this.#queue.length && this.#running < this.#total; ) {
-      const waiter = this.#queue[i];
-      if (waiter !== undefined && this.#canRun(waiter.key)) {
-        this.#queue.splice(i, 1);
-        waiter.grant(this.#start(waiter.key));
-      } else {
-        i += 1;
+    for (;;) {
+      let next: Waiter[] | undefined;
+      for (const queue of this.#queues.values()) {
+        const head = queue[0];
+        if (head !== undefined && this.#canRun(head.key) && (next === undefined || head.seq < (next[0]?.seq ?? Infinity))) next = queue;
       }
+      const waiter = next?.shift();
+      if (waiter === undefined) return;
+      if (next?.length === 0) this.#queues.delete(waiter.key);
+      waiter.grant(this.#start(waiter.key));
     }
+  }
+
+  #remove(waiter: Waiter): void {
+    const queue = this.#queues.get(waiter.key);
+    const index = queue?.indexOf(waiter) ?? -1;
+    if (queue === undefined || index < 0) return;
+    queue.splice(index, 1);
+    if (queue.length === 0) this.#queues.delete(waiter.key);
   }
 }
 

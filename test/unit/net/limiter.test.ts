@@ -42,6 +42,23 @@ describe('ConcurrencyLimiter', () => {
     expect(second.release()).toBeDefined();
   });
 
+  it('gives a freed slot to the earliest waiter that can run, passing an earlier one whose key is busy', async () => {
+    const limiter = new ConcurrencyLimiter(2, 1);
+    const a = track(limiter.acquire('a'));
+    const b = track(limiter.acquire('b'));
+    const a2 = track(limiter.acquire('a'));
+    const c = track(limiter.acquire('c'));
+    const c2 = track(limiter.acquire('c'));
+    await settle();
+    b.release()!();
+    await settle();
+    expect([a2.release(), c.release(), c2.release()].map((r) => r !== undefined)).toEqual([false, true, false]);
+    a.release()!();
+    await settle();
+    expect([a2.release(), c2.release()].map((r) => r !== undefined)).toEqual([true, false]);
+    expect(limiter.running).toBe(2);
+  });
+
   it('ignores a second release of the same slot', async () => {
     const limiter = new ConcurrencyLimiter(1, 1);
     const release = await limiter.acquire('a');
