@@ -12,12 +12,12 @@
  * lintian. The install part needs root (dpkg and the postinst chown).
  */
 import { spawnSync } from 'node:child_process';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { runChecked, runCommand, sealedEnv, type CommandResult } from '../support/aptlab/index.js';
 
@@ -36,6 +36,7 @@ async function expectedContents(): Promise<Record<string, string>> {
   return {
     './etc/apt/apt.conf.d/10reprogate-pipeline': '-> /usr/share/reprogate/apt.conf.d/10reprogate-pipeline',
     './etc/apt/apt.conf.d/60reprogate': '-> /usr/share/reprogate/apt.conf.d/60reprogate',
+    './etc/logrotate.d/reprogate': '-rw-r--r--',
     './etc/reprogate/policy.yaml': '-rw-r--r--',
     './usr/bin/reprogate': '-> ../lib/reprogate/reprogate.js',
     './usr/lib/apt/methods/reprogate+http': '-> ../../reprogate/apt-method',
@@ -149,10 +150,10 @@ describe.skipIf(!HAVE_DPKG_BUILDPACKAGE)(
       expect(contentsOf(listing)).toEqual(await expectedContents());
     });
 
-    it('has one conffile, the policy; the apt.conf.d entry is a link that leaves with the package', async () => {
+    it('has two conffiles, the policy and the logrotate file; the apt.conf.d entry is a link that leaves with the package', async () => {
       const control = path.join(the().work, 'control');
       await runChecked('dpkg-deb', ['--control', the().deb, control], { env: the().env });
-      expect(await readFile(path.join(control, 'conffiles'), 'utf8')).toBe('/etc/reprogate/policy.yaml\n');
+      expect(await readFile(path.join(control, 'conffiles'), 'utf8')).toBe('/etc/logrotate.d/reprogate\n/etc/reprogate/policy.yaml\n');
       expect((await readdir(control)).sort()).toEqual(['conffiles', 'control', 'md5sums', 'postinst', 'postrm', 'prerm']);
     });
 
@@ -271,6 +272,40 @@ describe.skipIf(!HAVE_DPKG_BUILDPACKAGE)(
         for (const dir of ['var/cache/reprogate', 'var/log/reprogate']) {
           expect(await ownerOf(path.join(root, dir)), dir).toEqual({ uid: 0, gid: 0, mode: '755' });
         }
+      }, STEP_TIMEOUT);
+
+      it('rotates the decision log as _apt with its logrotate file, leaving the next file to the next decision', async () => {
+        const extracted = path.join(the().work, 'extracted-logrotate');
+        await runChecked('dpkg-deb', ['--extract', the().deb, extracted], { env: the().env });
+        const shipped = await readFile(path.join(extracted, 'etc/logrotate.d/reprogate'), 'utf8');
+        // A folder standing in for /var/log/reprogate, owned as the postinst leaves it.
+        const apt = Number((await runChecked('id', ['-u', '_apt'], { env: the().env })).stdout.trim());
+        // Reachable by _apt, as /var/log is: logrotate works in it as _apt.
+        const top = await mkdtemp(path.join(tmpdir(), 'reprogate-logrotate-'));
+        onTestFinished(() => rm(top, { recursive: true, force: true }));
+        await chmod(top, 0o755);
+        const logDir = path.join(top, 'var-log-reprogate');
+        await mkdir(logDir, { mode: 0o755 });
+        await chown(logDir, apt, 0);
+        const config = path.join(the().work, 'logrotate.conf');
+        const moved = shipped.replaceAll('/var/log/reprogate/', `${logDir}/`);
+        expect(moved).not.toBe(shipped);
+        await writeFile(config, moved, { mode: 0o644 });
+        const log = path.join(logDir, 'decisions.jsonl');
+        const decide = async (line: string): Promise<void> => {
+          await writeFile(log, `${line}\n`, { flag: 'a', mode: 0o644 });
+          await chown(log, apt, 0);
+        };
+        const rotate = () => runChecked('logrotate', ['--force', '--state', path.join(the().work, 'logrotate.state'), config], { env: the().env, timeoutMs: STEP_TIMEOUT });
+
+        await decide('{"code":"ACCEPTED","n":1}');
+        await rotate();
+        expect((await readdir(logDir)).sort()).toEqual(['decisions.jsonl.1']);
+        expect(await readFile(path.join(logDir, 'decisions.jsonl.1'), 'utf8')).toBe('{"code":"ACCEPTED","n":1}\n');
+        await decide('{"code":"ACCEPTED","n":2}');
+        await rotate();
+        expect((await readdir(logDir)).sort()).toEqual(['decisions.jsonl.1', 'decisions.jsonl.2.gz']);
+        for (const file of await readdir(logDir)) expect((await stat(path.join(logDir, file))).uid, file).toBe(apt);
       }, STEP_TIMEOUT);
     });
   },
