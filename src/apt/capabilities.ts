@@ -6,8 +6,8 @@
  *
  * A module of its own so that the method's launchers (src/bin/apt-method.ts, and
  * scripts/apt-method.in at build time) can write the message before the rest of
- * the program is loaded: apt blocks until it
- * arrives, and apt's capability probe reads nothing else.
+ * the program is loaded: apt blocks until it arrives, and apt's capability probe
+ * reads nothing else.
  */
 import { formatAptMessage } from './protocol/format.js';
 import { capabilitiesMessage, type Capabilities } from './protocol/replies.js';

@@ -1,7 +1,8 @@
 /**
  * The apt method proper, run by its launcher (the shell script scripts/apt-method.in,
- * or src/bin/apt-method.ts) once that has written `100 Capabilities`. Composition root: the only place that binds the
- * relay to the real process, clock, network and file system.
+ * or src/bin/apt-method.ts) once that has written `100 Capabilities`. Composition
+ * root: the only place that binds the relay to the real process, clock, network and
+ * file system.
  */
 import './quiet.js';
 import { methodScheme, nodeRelayIo, runRelay } from '../apt/index.js';

@@ -4,15 +4,19 @@
  * uses, and per package the verdict with every rebuilder's outcome and how long
  * the check took. Without the key nothing here is printed.
  */
+import { printableLine } from '../in-toto/index.js';
 import type { Policy } from '../policy/index.js';
 import type { Verdict } from '../verify/index.js';
 import type { Settings } from './settings.js';
 
 export type DebugLog = (line: string) => void;
 
-/** A debug log writing `reprogate: debug: …` lines, or undefined when the key is off. */
+/**
+ * A debug log writing `reprogate: debug: …` lines, or undefined when the key is off.
+ * Each is one printable line: file names come from apt or the command line.
+ */
 export function debugLog(settings: Settings, stderr: (text: string) => void): DebugLog | undefined {
-  return settings.debug ? (line) => stderr(`reprogate: debug: ${line}\n`) : undefined;
+  return settings.debug ? (line) => stderr(`reprogate: debug: ${printableLine(line, 4000)}\n`) : undefined;
 }
 
 export function runDiagnostics(settings: Settings, policy: Policy | Error): string[] {

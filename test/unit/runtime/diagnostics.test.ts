@@ -10,7 +10,9 @@ describe('Debug::Reprogate diagnostics of the hook and the CLI', () => {
     const written: string[] = [];
     expect(debugLog(settings(false), (t) => written.push(t))).toBeUndefined();
     debugLog(settings(true), (t) => written.push(t))?.('hello');
-    expect(written).toEqual(['reprogate: debug: hello\n']);
+    // A file name from the command line or apt reaches the terminal as one printable line.
+    debugLog(settings(true), (t) => written.push(t))?.('/tmp/x\u001b[2J\n.deb');
+    expect(written).toEqual(['reprogate: debug: hello\n', 'reprogate: debug: /tmp/x\\u001b[2J\\u000a.deb\n']);
   });
 
   it('say an unusable policy refuses everything', () => {
