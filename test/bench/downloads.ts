@@ -50,7 +50,7 @@ export async function emptyArchives(root: AptRoot): Promise<void> {
 }
 
 /** Where a root's leftovers go: a folder beside the root, inside the lab. */
-export function spentDirOf(root: AptRoot): string {
+function spentDirOf(root: AptRoot): string {
   return join(dirname(root.dir), 'spent');
 }
 
