@@ -56,6 +56,8 @@ async function expectedContents(): Promise<Record<string, string>> {
     './usr/share/doc/reprogate/README.md.gz': '-rw-r--r--',
     './usr/share/doc/reprogate/changelog.gz': '-rw-r--r--',
     './usr/share/doc/reprogate/copyright': '-rw-r--r--',
+    './usr/share/doc/reprogate/template-builds.md.gz': '-rw-r--r--',
+    './usr/share/doc/reprogate/threat-model.md.gz': '-rw-r--r--',
     ...Object.fromEntries(examples.map((name) => [`./usr/share/doc/reprogate/examples/${name}`, '-rw-r--r--'])),
     './usr/share/lintian/overrides/reprogate': '-rw-r--r--',
     './usr/share/man/man1/reprogate.1.gz': '-rw-r--r--',
