@@ -103,12 +103,18 @@ export function forcedDigests(forced: string | undefined, item: Pick<AcquireItem
   return [];
 }
 
-function answer(verdict: Verdict, digests: FileDigests | undefined): GateResult {
-  if (letThrough(verdict) && digests) {
-    const warn = !verdict.accepted || verdict.code === 'ACCEPTED_EXEMPT';
-    return { accept: true, hashes: digests, ...(warn ? { warning: oneLine(verdict) } : {}) };
+/** What the relay tells apt about a decided package. */
+export function answer(verdict: Verdict, digests: FileDigests | undefined): GateResult {
+  const failReason = `Reprogate${pascal(verdict.code)}`;
+  if (!letThrough(verdict)) return { accept: false, message: oneLine(verdict), failReason };
+  if (digests === undefined) {
+    // Audit mode lets every verdict through, but apt needs the hashes of what it
+    // downloaded, and the gate could not read the file to compute them.
+    const p = verdict.package;
+    return { accept: false, message: `reprogate: cannot report the hashes of ${p.name} ${p.version} ${p.architecture}: ${verdict.detail ?? 'the file was not read'}`, failReason };
   }
-  return { accept: false, message: oneLine(verdict), failReason: `Reprogate${pascal(verdict.code)}` };
+  const warn = !verdict.accepted || verdict.code === 'ACCEPTED_EXEMPT';
+  return { accept: true, hashes: digests, ...(warn ? { warning: oneLine(verdict) } : {}) };
 }
 
 /** `REFUSED_BELOW_THRESHOLD` → `RefusedBelowThreshold`, the style of apt's own FailReasons. */
