@@ -31,6 +31,6 @@ export async function openSession(options: SessionOptions, io: CliIo): Promise<R
     cacheMaxAgeMs: DEFAULT_CACHE_MAX_AGE_MS,
     onWarning: (m) => io.stderr(`reprogate: warning: ${m}\n`),
   });
-  for (const line of debug ? runDiagnostics(runtime.settings, runtime.policy) : []) debug?.(line);
+  if (debug) for (const line of runDiagnostics(runtime.settings, runtime.policy)) debug(line);
   return runtime;
 }

@@ -46,7 +46,7 @@ export async function runHook(io: HookIo): Promise<number> {
     const installs = input.actions.filter((a): a is InstallAction => a.kind === 'install');
     const archives = input.config.findDir('Dir::Cache::archives', '/var/cache/apt/archives/');
     const debug = debugLog(runtime.settings, io.stderr);
-    for (const line of debug ? runDiagnostics(runtime.settings, runtime.policy) : []) debug?.(line);
+    if (debug) for (const line of runDiagnostics(runtime.settings, runtime.policy)) debug(line);
     const verdicts = await mapBounded(installs, 4, async (action) => {
       const started = performance.now();
       const { verdict } = await checkDeb(requestFor(action, runtime, archives, io.now), runtime.context);
