@@ -8,7 +8,7 @@ import { makeDir, runApt, type AptRoot, type DebSpec, type Lab } from '../suppor
 import { DEFAULT_NET_LIMITS } from '../../src/net/client.js';
 import type { BenchContext } from './context.js';
 import type { Contender, RunTiming } from './downloads.js';
-import { updateIndexes } from './downloads.js';
+import { BenchRunError, updateIndexes } from './downloads.js';
 import { createMethodRoot, createPlainRoot, startMirror, startRebuilderFarm, type Mirror, type RebuilderFarm } from './world.js';
 import { lookupFloorMs, median, round } from './stats.js';
 
@@ -24,6 +24,12 @@ export interface DownloadWorld {
   readonly pipelineDepth: number;
   /** Two more contenders on the same mirror and rebuilders, with `extra` apt options in both. */
   contendersWith(name: string, extra: Readonly<Record<string, string>>): Promise<{ plain: Contender; reprogate: Contender }>;
+  /**
+   * `reprogate+http` with every attestation already in its cache: its first run (the
+   * warm-up) fills the cache, and every later run must verify without asking a
+   * rebuilder anything. What the gate costs with the lookups taken away.
+   */
+  cachedContender(name: string): Promise<Contender>;
 }
 
 export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: string, specs: readonly DebSpec[], latencyMs: number): Promise<DownloadWorld> {
@@ -55,8 +61,25 @@ export async function setupDownloadWorld(lab: Lab, ctx: BenchContext, name: stri
     for (const c of [plain, reprogate]) await updateIndexes(c);
     return { plain, reprogate };
   };
+  const cachedContender = async (variant: string): Promise<Contender> => {
+    const { root } = await createMethodRoot(lab.path(variant, 'reprogate'), mirror, ctx, policy);
+    const label = 'reprogate+http, attestations cached';
+    await updateIndexes({ label, root });
+    let filled = false;
+    return {
+      label,
+      root,
+      reset: () => Promise.resolve(forgetRequests()),
+      after: () => {
+        const asked = farm.rebuilders.reduce((n, r) => n + r.server.requests.length, 0);
+        if (filled && asked > 0) throw new BenchRunError(`${label}: asked the rebuilders ${asked} times although the cache held every answer`);
+        filled = true;
+        return Promise.resolve();
+      },
+    };
+  };
   const { plain, reprogate } = await contendersWith(name, {});
-  return { mirror, farm, plain, reprogate, pipelineDepth: await pipelineDepthIn(reprogate.root), contendersWith };
+  return { mirror, farm, plain, reprogate, pipelineDepth: await pipelineDepthIn(reprogate.root), contendersWith, cachedContender };
 }
 
 async function pipelineDepthIn(root: AptRoot): Promise<number> {

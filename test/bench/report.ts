@@ -101,6 +101,19 @@ export function renderTable(r: BenchResults): string {
       cpu(r.w1.http, r.w1.reprogate, 'labCpuMs'),
     ]);
   }
+  const cached = r.w1?.cachedAttestations;
+  if (r.w1 && cached) {
+    rows.push([
+      `W1, attestations already cached (no lookups)`,
+      fmtS(r.w1.http.medianMs),
+      fmtS(cached.reprogate.medianMs),
+      `${cached.ratio.toFixed(2)}×`,
+      signed(cached.addedMs),
+      '—',
+      cpu(r.w1.http, cached.reprogate, 'aptCpuMs'),
+      cpu(r.w1.http, cached.reprogate, 'labCpuMs'),
+    ]);
+  }
   const link = r.w1?.atLinkSpeed;
   if (r.w1 && link) {
     rows.push([
