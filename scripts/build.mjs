@@ -10,6 +10,9 @@
 //   capability probe without starting Node, then runs apt-method-main.js;
 //   apt-method.js does the same from Node, for who runs the method as a Node
 //   program (both answer before loading apt-method-main.js);
+// - apt-method-main.js is the relay alone; it loads apt-method-gate.js (the
+//   verification code and its dependencies) when apt first asks for a package,
+//   so an `apt-get update` never compiles it;
 // - openpgp.js (a third of each bundle, needed only for armored OpenPGP keys) is
 //   a file of its own that the others require the first time such a key is read.
 // Each of these files finds the others by its own path, so they stay side by side.
@@ -27,10 +30,11 @@ const programs = {
 /** Loaded by the programs, never run. */
 const libraries = {
   'apt-method-main': 'src/bin/apt-method-main.ts',
+  'apt-method-gate': 'src/bin/apt-method-gate.ts',
   openpgp: 'scripts/openpgp-entry.mjs',
 };
 /** Imports the bundles leave as requires of a sibling file. */
-const siblings = { openpgp: './openpgp.js', './apt-method-main.js': './apt-method-main.js' };
+const siblings = { openpgp: './openpgp.js', './apt-method-main.js': './apt-method-main.js', './apt-method-gate.js': './apt-method-gate.js' };
 
 const keepSiblingsApart = {
   name: 'siblings',

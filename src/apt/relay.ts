@@ -8,7 +8,10 @@
  *   apt blocks on it, and its capability probe closes the pipes and sends SIGINT
  *   without a 601.
  * - The child is started on the 601 (it names the methods directory), with argv0 set
- *   to our scheme so that it speaks our scheme in redirects (§0.3, §7.1). 601 and 600
+ *   to our scheme so that it speaks our scheme in redirects (§0.3, §7.1); then
+ *   `onConfigured` runs (the method drops root there). The gate is built when the
+ *   first package is asked for, so a run that fetches only index files (`apt-get
+ *   update`) never loads the verification code or the policy. 601 and 600
  *   are forwarded verbatim; every reply is relayed verbatim except the child's own
  *   100 (apt has ours), a 103 leaving our scheme (refused), and the 201 of a package,
  *   which waits for the gate and is then rebuilt or turned into a refusal.
@@ -76,8 +79,13 @@ export interface RelayLog {
 export interface RelayOptions {
   /** `reprogate+http` or `reprogate+https` (see methodScheme). */
   readonly scheme: string;
-  /** Builds the gate once apt's configuration is known; a failure refuses every package. */
+  /** Builds the gate when the first package is asked for; a failure refuses every package. */
   readonly createGate: (config: AptConfig, log: RelayLog) => RelayGate | Promise<RelayGate>;
+  /**
+   * Runs once apt's configuration is known and the child has been started, whether or
+   * not a package follows. A throw refuses every package, as a gate that cannot be built does.
+   */
+  readonly onConfigured?: (config: AptConfig, log: RelayLog) => void;
   readonly io: RelayIo;
   readonly limits?: Partial<FramingLimits>;
   /** How long the child has after SIGINT before SIGKILL. */
@@ -136,9 +144,11 @@ class Relay {
   private readonly fromApt: AptMessageParser;
   private readonly fromChild: AptMessageParser;
   private readonly createGate: RelayOptions['createGate'];
+  private readonly onConfigured: RelayOptions['onConfigured'];
   private readonly log: RelayLog;
   private debugEnabled = false;
 
+  private config: AptConfig | undefined;
   private gate: Promise<RelayGate> | undefined;
   private child: MethodChild | undefined;
   private childPath = '';
@@ -170,6 +180,7 @@ class Relay {
     this.fromApt = new AptMessageParser(options.limits);
     this.fromChild = new AptMessageParser(options.limits);
     this.createGate = options.createGate;
+    this.onConfigured = options.onConfigured;
     this.log = {
       debug: (line) => {
         if (this.debugEnabled) this.writeError(line);
@@ -244,11 +255,29 @@ class Relay {
       return;
     }
     this.debugEnabled = config.getBool('Debug::Reprogate', false);
-    const gate = Promise.resolve().then(() => this.createGate(config, this.log));
-    gate.catch((e: unknown) => this.log.error(`cannot start verification, refusing every package: ${describe(e)}`));
-    this.gate = gate;
+    this.config = config;
     this.startChild(config.findDir('Dir::Bin::Methods', DEFAULT_METHODS_DIR) + 'http');
     this.toChild(message);
+    try {
+      this.onConfigured?.(config, this.log);
+    } catch (e) {
+      this.gate = this.gateFailed(Promise.reject(e));
+    }
+  }
+
+  /** The gate, built the first time a package needs it. */
+  private gateFor(): Promise<RelayGate> {
+    if (this.gate) return this.gate;
+    const config = this.config;
+    if (!config) return Promise.reject(new Error('no configuration was received'));
+    this.gate = this.gateFailed(Promise.resolve().then(() => this.createGate(config, this.log)));
+    return this.gate;
+  }
+
+  /** Says once on stderr why the gate is unusable, if it is; the promise itself still rejects. */
+  private gateFailed(gate: Promise<RelayGate>): Promise<RelayGate> {
+    gate.catch((e: unknown) => this.log.error(`cannot start verification, refusing every package: ${describe(e)}`));
+    return gate;
   }
 
   private acquire(message: ParsedAptMessage): void {
@@ -278,8 +307,8 @@ class Relay {
     const gated = isPackageItem(item);
     this.toChild(gated ? childAcquireRequest(message) : message);
     if (gated) {
-      this.gate
-        ?.then((gate) => gate.onAcquire(item))
+      this.gateFor()
+        .then((gate) => gate.onAcquire(item))
         .catch((e: unknown) => this.log.debug(`onAcquire ${item.uri}: ${describe(e)}`));
     }
   }
@@ -420,8 +449,7 @@ class Relay {
     let replies: string[];
     try {
       if (!filename) throw new Error(`apt's http method reported no Filename for ${item.uri}`);
-      if (!this.gate) throw new Error('no configuration was received');
-      const gate = await this.gate;
+      const gate = await this.gateFor();
       const result = await gate.gate(item, filename, this.abort.signal);
       outcome = gateOutcome(item, done, filename, result);
       replies = outcome.replies.map(formatAptMessage);

@@ -3,7 +3,8 @@
  * downloaded file is checked when apt's http method reports it done, every
  * decision is logged, and the Verdict becomes apt's answer — `201` with the
  * hashes we computed (plus a `104 Warning` for an exempt or audit-mode pass), or
- * `400` with the one-line reason.
+ * `400` with the one-line reason. Built when apt first asks for a package, by then
+ * the process runs as `_apt` (process-setup.ts).
  */
 import type { AcquireItem, AptConfig, GateResult, RelayGate, RelayLog } from '../apt/index.js';
 import { selectRule } from '../policy/index.js';
@@ -11,7 +12,6 @@ import type { ExtraDigest, FileDigests } from '../deb/index.js';
 import type { PackageQuery } from '../rebuilders/index.js';
 import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
 import { collectEvidence } from '../runtime/evidence.js';
-import { dropPrivileges } from '../runtime/privileges.js';
 import { DEFAULT_CACHE_MAX_AGE_MS, openRuntime, type Runtime } from '../runtime/runtime.js';
 import { letThrough, oneLine, type Evidence, type Verdict } from '../verify/index.js';
 import { hintsFrom, type AcquireHints } from './hints.js';
@@ -22,10 +22,6 @@ export interface GateDeps {
 }
 
 export async function createVerifyingGate(config: AptConfig, log: RelayLog, deps: GateDeps): Promise<RelayGate> {
-  // The warning filter installed at start-up reads this: Node warnings only under Debug::Reprogate.
-  if (config.getBool('Debug::Reprogate', false)) process.env['REPROGATE_DEBUG'] = '1';
-  const sandbox = dropPrivileges(config.get('APT::Sandbox::User') ?? '_apt');
-  log.debug(`sandbox: ${sandbox.reason}`);
   const runtime = await openRuntime({
     config,
     env: deps.env,

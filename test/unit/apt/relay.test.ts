@@ -211,6 +211,42 @@ describe('relay gating', () => {
     expect(io.stderr()).toContain('cannot start verification, refusing every package: policy unreadable');
   });
 
+  it('builds the gate only when a package is asked for, once; onConfigured runs on the 601 after the child starts', async () => {
+    const io = fakeRelayIo();
+    const g = scriptedGate();
+    const events: string[] = [];
+    start(io, () => (events.push('gate built'), g.gate), { onConfigured: () => events.push(`configured, ${io.spawned.length} child`) });
+    const child = await configured(io);
+    io.input.write(acquireText(INDEX, '/l/InRelease', [['Target-Type', 'index']]));
+    child.reply(doneText(INDEX, '/l/InRelease'));
+    await eventually(() => io.toApt.length === 2, 1000, 'index relayed');
+    expect(events).toEqual(['configured, 1 child']);
+    io.input.write(acquireText(DEB, '/p/a.deb', [['Target-Type', 'deb']]) + acquireText(DEB2, '/p/b.deb', [['Target-Type', 'deb']]));
+    await eventually(() => g.acquired.length === 2, 1000, 'onAcquire');
+    expect(events).toEqual(['configured, 1 child', 'gate built']);
+  });
+
+  it('refuses packages, and still relays index files, when onConfigured throws', async () => {
+    const io = fakeRelayIo();
+    const g = scriptedGate();
+    start(io, () => g.gate, {
+      onConfigured: () => {
+        throw new Error('cannot drop to _apt');
+      },
+    });
+    const child = await configured(io);
+    io.input.write(acquireText(DEB, '/p/a.deb', [['Target-Type', 'deb']]) + acquireText(INDEX, '/l/InRelease', [['Target-Type', 'index']]));
+    child.reply(doneText(DEB, '/p/a.deb') + doneText(INDEX, '/l/InRelease'));
+    await eventually(() => io.toApt.length === 3, 1000, 'two replies');
+    expect(io.toApt.slice(1).map((m) => [m.code, getField(m, 'URI')]).sort()).toEqual([
+      [201, INDEX],
+      [400, DEB],
+    ]);
+    expect(g.calls).toEqual([]);
+    expect(io.removed).toEqual(['/p/a.deb']);
+    expect(io.stderr()).toContain('cannot start verification, refusing every package: cannot drop to _apt');
+  });
+
   it('refuses a package whose 201 names no file, deleting the requested one', async () => {
     const io = fakeRelayIo();
     const g = scriptedGate();
