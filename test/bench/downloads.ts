@@ -109,23 +109,53 @@ async function runAptWithCpu(root: AptRoot, args: readonly string[], timeoutMs: 
  * the page cache) out of the first timed run; every run still starts a new apt and
  * new methods, so their start-up is measured every time.
  */
-export async function timeDownloads(
+export function timeDownloads(
   contenders: readonly Contender[],
   packages: readonly string[],
   runs: number,
   options: { timeoutMs: number; progress: (line: string) => void },
 ): Promise<Map<string, RunTiming[]>> {
+  return timeRounds(contenders, runs, (c) => timeDownload(c, packages, options.timeoutMs), options.progress);
+}
+
+/**
+ * `apt-get update` with nothing new in the repository, in rounds as timeDownloads
+ * times downloads: what every update check costs (Qubes runs one in every template
+ * and qube, every day). Only index files travel, which the method passes through.
+ */
+export function timeUpdates(contenders: readonly Contender[], runs: number, options: { timeoutMs: number; progress: (line: string) => void }): Promise<Map<string, RunTiming[]>> {
+  return timeRounds(contenders, runs, (c) => timeUpdate(c, options.timeoutMs), options.progress);
+}
+
+async function timeUpdate(contender: Contender, timeoutMs: number): Promise<RunTiming> {
+  await contender.reset?.();
+  const lab = process.cpuUsage();
+  const { result: r, cpuMs } = await runAptWithCpu(contender.root, ['update', '-qq'], timeoutMs);
+  const labUsage = process.cpuUsage(lab);
+  await contender.after?.();
+  if (r.code !== 0 || /^(W|E): /m.test(r.stderr)) {
+    throw new BenchRunError(`${contender.label}: apt-get update exited ${r.code ?? r.signal}: ${tail(r.stderr)}`);
+  }
+  return { wallMs: r.durationMs, aptCpuMs: cpuMs, labCpuMs: (labUsage.user + labUsage.system) / 1000 };
+}
+
+async function timeRounds(
+  contenders: readonly Contender[],
+  runs: number,
+  timeOne: (contender: Contender) => Promise<RunTiming>,
+  progress: (line: string) => void,
+): Promise<Map<string, RunTiming[]>> {
   const times = new Map(contenders.map((c) => [c.label, [] as RunTiming[]]));
   for (const contender of contenders) {
-    const timing = await timeDownload(contender, packages, options.timeoutMs);
-    options.progress(`  warm-up ${contender.label}: ${(timing.wallMs / 1000).toFixed(2)} s (not counted)`);
+    const timing = await timeOne(contender);
+    progress(`  warm-up ${contender.label}: ${(timing.wallMs / 1000).toFixed(2)} s (not counted)`);
   }
   for (let run = 0; run < runs; run++) {
     const order = contenders.map((_, i) => contenders[(i + run) % contenders.length] as Contender);
     for (const contender of order) {
-      const timing = await timeDownload(contender, packages, options.timeoutMs);
+      const timing = await timeOne(contender);
       times.get(contender.label)?.push(timing);
-      options.progress(
+      progress(
         `  run ${run + 1}/${runs} ${contender.label}: ${(timing.wallMs / 1000).toFixed(2)} s (apt CPU ${(timing.aptCpuMs / 1000).toFixed(2)} s, lab CPU ${(timing.labCpuMs / 1000).toFixed(2)} s)`,
       );
     }

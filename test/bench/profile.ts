@@ -10,6 +10,8 @@ export interface BenchProfile {
   readonly w1: { readonly packages: number; readonly totalBytes: number; readonly minBytes: number; readonly maxBytes: number; readonly latencyMs: number; readonly runs: number };
   /** W1 again with apt's downloads held to a link speed (KiB/s, apt's Acquire::http::Dl-Limit); undefined: not run. */
   readonly w1Link: { readonly kibPerSecond: number; readonly runs: number } | undefined;
+  /** `apt-get update` with nothing new, in W1's roots. */
+  readonly update: { readonly runs: number };
   /** Undefined: the peer is not run. */
   readonly peer: { readonly packages: number; readonly runs: number } | undefined;
   readonly w2: { readonly packages: number; readonly bytes: number; readonly latencyMs: number; readonly runs: number };
@@ -28,6 +30,7 @@ export const FULL: BenchProfile = {
   w1: { packages: 200, totalBytes: 250 * MB, minBytes: 5 * KB, maxBytes: 30 * MB, latencyMs: 20, runs: 5 },
   // 100 Mbit/s: a loopback mirror is infinitely fast, so plain W1 measures CPU; this is what a download costs.
   w1Link: { kibPerSecond: 12_207, runs: 3 },
+  update: { runs: 10 },
   peer: { packages: 20, runs: 3 },
   w2: { packages: 50, bytes: 8 * KB, latencyMs: 150, runs: 5 },
   w3: { sizes: [5 * MB, 50 * MB, 500 * MB], runs: 2 },
@@ -41,6 +44,7 @@ export const QUICK: BenchProfile = {
   name: 'quick',
   w1: { packages: 20, totalBytes: 25 * MB, minBytes: 5 * KB, maxBytes: 10 * MB, latencyMs: 20, runs: 1 },
   w1Link: undefined,
+  update: { runs: 1 },
   peer: undefined,
   w2: { packages: 50, bytes: 8 * KB, latencyMs: 150, runs: 1 },
   w3: { sizes: [5 * MB, 50 * MB], runs: 1 },

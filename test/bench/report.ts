@@ -114,6 +114,19 @@ export function renderTable(r: BenchResults): string {
       cpu(r.w1.http, cached.reprogate, 'labCpuMs'),
     ]);
   }
+  const update = r.w1?.update;
+  if (update) {
+    rows.push([
+      'apt-get update, nothing new (W1 roots)',
+      fmtS(update.http.medianMs),
+      fmtS(update.reprogate.medianMs),
+      `${update.ratio.toFixed(2)}×`,
+      signed(update.addedMs),
+      '—',
+      cpu(update.http, update.reprogate, 'aptCpuMs'),
+      cpu(update.http, update.reprogate, 'labCpuMs'),
+    ]);
+  }
   const link = r.w1?.atLinkSpeed;
   if (r.w1 && link) {
     rows.push([

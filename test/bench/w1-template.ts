@@ -10,7 +10,7 @@
 import { makeDir, type DebSpec, type Lab } from '../support/aptlab/index.js';
 import type { BenchContext } from './context.js';
 import { setupDownloadWorld, lookupFloor, series, type LookupFloor, type TimedSeries } from './download-world.js';
-import { timeDownloads, updateIndexes, type Contender } from './downloads.js';
+import { timeDownloads, timeUpdates, updateIndexes, type Contender } from './downloads.js';
 import { createPeerRoot, ensurePeerInstalled, peerLogCleanup, peerVerifiedAll, reapStrays } from './peer.js';
 import { seededShuffle, spreadSizes } from './sizes.js';
 import { round } from './stats.js';
@@ -37,6 +37,8 @@ export interface W1Result {
    * lookups. Measured in the same interleaved runs as `http` and `reprogate`.
    */
   readonly cachedAttestations: { readonly reprogate: TimedSeries; readonly ratio: number; readonly addedMs: number };
+  /** `apt-get update` in the same two roots with nothing new: only index files, which the method passes through. */
+  readonly update: { readonly http: TimedSeries; readonly reprogate: TimedSeries; readonly ratio: number; readonly addedMs: number };
   /** The same downloads held to a link speed in both roots (apt's Acquire::http::Dl-Limit). */
   readonly atLinkSpeed?: {
     readonly kibPerSecond: number;
@@ -88,6 +90,10 @@ export async function runW1(lab: Lab, ctx: BenchContext): Promise<{ w1: W1Result
   const http = series(times.get('http'));
   const reprogate = series(times.get('reprogate+http'));
   const reprogateCached = series(times.get(cached.label));
+  progress(`apt-get update with nothing new, in W1's roots`);
+  const updateTimes = await timeUpdates([world.plain, world.reprogate], profile.update.runs, { timeoutMs: 120_000, progress });
+  const updateHttp = series(updateTimes.get('http'));
+  const updateOurs = series(updateTimes.get('reprogate+http'));
   let atLinkSpeed: W1Result['atLinkSpeed'];
   if (profile.w1Link !== undefined) {
     const { kibPerSecond, runs } = profile.w1Link;
@@ -114,6 +120,7 @@ export async function runW1(lab: Lab, ctx: BenchContext): Promise<{ w1: W1Result
     ratio: round(reprogate.medianMs / http.medianMs, 3),
     addedMs: round(reprogate.medianMs - http.medianMs),
     floor: lookupFloor(ctx, world.pipelineDepth, names.length, 2, profile.w1.latencyMs),
+    update: { http: updateHttp, reprogate: updateOurs, ratio: round(updateOurs.medianMs / updateHttp.medianMs, 3), addedMs: round(updateOurs.medianMs - updateHttp.medianMs) },
     cachedAttestations: {
       reprogate: reprogateCached,
       ratio: round(reprogateCached.medianMs / http.medianMs, 3),
