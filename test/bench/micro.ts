@@ -12,8 +12,8 @@
  * failing path would measure the wrong thing.
  */
 import { spawn } from 'node:child_process';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, readdir, realpath, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { makeDir, runChecked } from '../support/aptlab/index.js';
 import { linkBody, makeSigner, rebuilderdAttestation, signMetablock } from '../support/intoto-sign.js';
 import { canonicalize, findSubjectsWithDigest, loadPublicKeys, parseAttestation, verifyAttestation, type JsonValue, type PublicKey } from '../../src/in-toto/index.js';
@@ -35,8 +35,13 @@ export interface MicroResult {
   readonly canonicalJsonPerSecond: number;
   readonly canonicalJsonBytes: number;
   readonly startupToCapabilitiesMs: { readonly reprogate: number; readonly stockHttp: number; readonly runs: number };
-  /** Start to exit with apt's pipe closed at once: the launcher, Node and the loaded method, doing nothing. */
+  /**
+   * Start to exit with apt's pipe closed at once: the launcher, Node and the method's
+   * relay, doing nothing (what a run that fetches only index files pays).
+   */
   readonly startupLoadedMs: { readonly reprogate: number; readonly bareNode: number; readonly runs: number };
+  /** `node -e` requiring apt-method-gate.js, the verification code the method loads with the first package. */
+  readonly gateLoadedMs: number;
 }
 
 /** Operations per second of `op`, after a short warm-up, over about `durationMs`. */
@@ -122,6 +127,8 @@ export async function runMicro(dir: string, options: MicroOptions): Promise<Micr
   };
   const loaded = await loads(options.methodPath, []);
   const bareNode = await loads(process.execPath, ['-e', '0']);
+  const gate = join(dirname(await realpath(options.methodPath)), 'apt-method-gate.js');
+  const gateLoaded = await loads(process.execPath, ['-e', `require(${JSON.stringify(gate)})`]);
 
   return {
     ed25519VerifyPerSecond: round(ed25519VerifyPerSecond, 0),
@@ -130,6 +137,7 @@ export async function runMicro(dir: string, options: MicroOptions): Promise<Micr
     canonicalJsonBytes,
     startupToCapabilitiesMs: { reprogate: round(reprogate), stockHttp: round(stockHttp), runs: options.startupRuns },
     startupLoadedMs: { reprogate: round(loaded), bareNode: round(bareNode), runs: options.startupRuns },
+    gateLoadedMs: round(gateLoaded),
   };
 }
 
