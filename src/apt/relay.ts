@@ -261,7 +261,7 @@ class Relay {
     try {
       this.onConfigured?.(config, this.log);
     } catch (e) {
-      this.gate = this.gateFailed(Promise.reject(e));
+      this.gate = this.gateFailed(Promise.reject(e instanceof Error ? e : new Error(String(e))));
     }
   }
 

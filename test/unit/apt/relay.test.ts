@@ -65,6 +65,17 @@ async function configured(io: FakeRelayIo, items: [string, string][] = [['Dir::B
   return child;
 }
 
+/** A package and an index file fetched: the package refused, the index file relayed. */
+async function expectPackageRefusedIndexRelayed(io: FakeRelayIo, child: Awaited<ReturnType<typeof configured>>): Promise<void> {
+  io.input.write(acquireText(DEB, '/p/a.deb', [['Target-Type', 'deb']]) + acquireText(INDEX, '/l/InRelease', [['Target-Type', 'index']]));
+  child.reply(doneText(DEB, '/p/a.deb') + doneText(INDEX, '/l/InRelease'));
+  await eventually(() => io.toApt.length === 3, 1000, 'two replies');
+  expect(io.toApt.slice(1).map((m) => [m.code, getField(m, 'URI')]).sort()).toEqual([
+    [201, INDEX],
+    [400, DEB],
+  ]);
+}
+
 describe('relay start and probe', () => {
   it('answers the capability probe at once and exits 0 on EOF without starting the child', async () => {
     const io = fakeRelayIo();
@@ -201,13 +212,7 @@ describe('relay gating', () => {
     const io = fakeRelayIo();
     start(io, () => Promise.reject(new Error('policy unreadable')));
     const child = await configured(io);
-    io.input.write(acquireText(DEB, '/p/a.deb', [['Target-Type', 'deb']]) + acquireText(INDEX, '/l/InRelease', [['Target-Type', 'index']]));
-    child.reply(doneText(DEB, '/p/a.deb') + doneText(INDEX, '/l/InRelease'));
-    await eventually(() => io.toApt.length === 3, 1000, 'two replies');
-    expect(io.toApt.slice(1).map((m) => [m.code, getField(m, 'URI')]).sort()).toEqual([
-      [201, INDEX],
-      [400, DEB],
-    ]);
+    await expectPackageRefusedIndexRelayed(io, child);
     expect(io.stderr()).toContain('cannot start verification, refusing every package: policy unreadable');
   });
 
@@ -235,13 +240,7 @@ describe('relay gating', () => {
       },
     });
     const child = await configured(io);
-    io.input.write(acquireText(DEB, '/p/a.deb', [['Target-Type', 'deb']]) + acquireText(INDEX, '/l/InRelease', [['Target-Type', 'index']]));
-    child.reply(doneText(DEB, '/p/a.deb') + doneText(INDEX, '/l/InRelease'));
-    await eventually(() => io.toApt.length === 3, 1000, 'two replies');
-    expect(io.toApt.slice(1).map((m) => [m.code, getField(m, 'URI')]).sort()).toEqual([
-      [201, INDEX],
-      [400, DEB],
-    ]);
+    await expectPackageRefusedIndexRelayed(io, child);
     expect(g.calls).toEqual([]);
     expect(io.removed).toEqual(['/p/a.deb']);
     expect(io.stderr()).toContain('cannot start verification, refusing every package: cannot drop to _apt');
