@@ -542,6 +542,16 @@ describe('reprogate+http: gating real apt-get', () => {
       expect((await stat(root.logFile)).uid).toBe(aptUid);
     }, E2E);
 
+    it('on apt-get update, which fetches index files only, it drops to _apt too and never reads the policy', async () => {
+      const unreadable = lab.path('conf/no-such-policy.yaml');
+      const update = await runApt(root, ['update', '-o', 'Debug::Reprogate=1', '-o', `Reprogate::Policy=${unreadable}`]);
+      expect(update.code).toBe(0);
+      expect(update.stderr).toMatch(/^reprogate \(reprogate\+http\): sandbox: running as _apt$/m);
+      // The gate (and with it the policy) is loaded with the first package; a run without one never complains about it.
+      expect(update.stderr).not.toMatch(/refused|policy/);
+      expect(update.stderr).not.toMatch(/^[WE]: /m);
+    }, E2E);
+
     it('with APT::Sandbox::User=root it stays root and still gates', async () => {
       const rootLog = join(state, 'decisions-as-root.jsonl');
       const asRoot = ['-o', 'APT::Sandbox::User=root', '-o', `Reprogate::Log=${rootLog}`, '-o', 'Debug::Reprogate=1'];
