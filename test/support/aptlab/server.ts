@@ -264,6 +264,8 @@ async function serveFile(base: string, path: string, req: IncomingMessage, res: 
  * of its time collecting them.
  */
 const PIECE_BYTES = 1024 * 1024;
+/** Enough for the connections a run keeps busy at once; more pieces are left to the collector. */
+const MAX_SPARE_PIECES = 8;
 const sparePieces: Buffer[] = [];
 
 async function sendBytes(file: string, start: number, length: number, res: ServerResponse): Promise<void> {
@@ -275,10 +277,12 @@ async function sendBytes(file: string, start: number, length: number, res: Serve
       const { bytesRead } = await handle.read(piece, 0, Math.min(PIECE_BYTES, length - sent), start + sent);
       if (bytesRead === 0) throw new Error(`${file} ended early`);
       sent += bytesRead;
-      const flowing = res.write(piece.subarray(0, bytesRead), () => sparePieces.push(piece));
+      const flowing = res.write(piece.subarray(0, bytesRead), () => {
+        if (sparePieces.length < MAX_SPARE_PIECES) sparePieces.push(piece);
+      });
       if (!flowing) await drainedOrClosed(res);
     }
-    res.end();
+    if (!res.destroyed) res.end();
   } catch {
     res.destroy();
   } finally {
