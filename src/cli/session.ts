@@ -3,6 +3,7 @@
  * policy, the network and the cache, opened once and closed at the end.
  */
 import { resolve } from 'node:path';
+import { showNodeWarnings } from '../node-warnings.js';
 import { debugLog, runDiagnostics } from '../runtime/diagnostics.js';
 import { DEFAULT_CACHE_MAX_AGE_MS, openRuntime, type Runtime } from '../runtime/runtime.js';
 import { settingsFrom } from '../runtime/settings.js';
@@ -20,8 +21,7 @@ export async function openSession(options: SessionOptions, io: CliIo): Promise<R
   const extra = options.policy !== undefined ? [`Reprogate::Policy=${resolve(options.policy)}`] : [];
   const config = await readAptConfig([...(options.option ?? []), ...extra]);
   const debug = debugLog(settingsFrom(config), io.stderr);
-  // The warning filter installed at start-up reads this: Node warnings only under Debug::Reprogate.
-  if (debug) process.env['REPROGATE_DEBUG'] = '1';
+  if (debug) showNodeWarnings();
   const runtime = await openRuntime({
     config,
     env: io.env,

@@ -10,6 +10,7 @@
  * match it.
  */
 import { resolve } from 'node:path';
+import { showNodeWarnings } from '../node-warnings.js';
 import { checkDeb, type CheckRequest } from '../runtime/check-deb.js';
 import { debugLog, runDiagnostics, verdictDiagnostics } from '../runtime/diagnostics.js';
 import { openRuntime, type Runtime } from '../runtime/runtime.js';
@@ -33,7 +34,7 @@ export async function runHook(io: HookIo): Promise<number> {
     io.stderr(`reprogate: cannot read apt's hook input, refusing the install: ${(e as Error).message}\n`);
     return 1;
   }
-  if (input.config.getBool('Debug::Reprogate', false)) process.env['REPROGATE_DEBUG'] = '1';
+  if (input.config.getBool('Debug::Reprogate', false)) showNodeWarnings();
   const runtime = await openRuntime({
     config: input.config,
     env: io.env,

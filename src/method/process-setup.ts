@@ -6,11 +6,11 @@
  * that fetches only index files must still end up as `_apt`.
  */
 import type { AptConfig, RelayLog } from '../apt/index.js';
+import { showNodeWarnings } from '../node-warnings.js';
 import { dropPrivileges } from '../runtime/privileges.js';
 
 export function setUpMethodProcess(config: AptConfig, log: RelayLog): void {
-  // The warning filter installed at start-up (bin/quiet.ts) reads this.
-  if (config.getBool('Debug::Reprogate', false)) process.env['REPROGATE_DEBUG'] = '1';
+  if (config.getBool('Debug::Reprogate', false)) showNodeWarnings();
   const sandbox = dropPrivileges(config.get('APT::Sandbox::User') ?? '_apt');
   log.debug(`sandbox: ${sandbox.reason}`);
 }
